@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The developer's two commands (README.md):
+#   ./dev.sh run    install what is missing, build, start the suite under ./_run/
+#   ./dev.sh test   install what is missing, build, run every test (make check)
+# and a few more for the team:
+#   ./dev.sh build [--sanitizers]   set up and build only
+#   ./dev.sh test --sanitizers      the same tests in an ASan/UBSan build (_build-san/)
+#   ./dev.sh valgrind               unit tests and daemons under valgrind
+#   ./dev.sh bench                  build and run tests/bench/ccbus-bench
+#   ./dev.sh distcheck              make distcheck
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+
+# Debian packages the build and the tests need.
+DEPS=(gcc make autoconf automake libtool pkg-config
+      libevent-dev libmsgpack-dev libjansson-dev check valgrind)
+
+log() { printf 'dev.sh: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+install_deps() {
+	local missing=() p
+	for p in "${DEPS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
+			|| missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	command -v apt-get >/dev/null \
+		|| die "missing packages (${missing[*]}) and no apt-get: install them by hand"
+	local sudo=
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null \
+			|| die "missing packages (${missing[*]}): run as root or install them"
+		sudo=sudo
+	fi
+	log "installing ${missing[*]}"
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+# build DIR [configure args...]: out-of-tree build in DIR, configured once.
+build() {
+	local dir=$1; shift
+	install_deps
+	if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+		./autogen.sh >/dev/null 2>&1 || { ./autogen.sh; die "autogen.sh failed"; }
+	fi
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/Makefile" ]; then
+		(cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out) \
+			|| { cat "$dir/configure.out" "$dir/config.log" | tail -40; die "configure failed"; }
+	fi
+	make -C "$dir" -j"$(nproc)" >/dev/null || make -C "$dir" 2>&1 | tail -40
+	make -C "$dir" -j"$(nproc)" check TESTS= >/dev/null \
+		|| die "build failed in $dir"
+}
+
+# run_tests DIR: make check; print the failing logs if any.
+run_tests() {
+	local dir=$1 rc=0
+	make -C "$dir" -j"$(nproc)" check || rc=$?
+	if [ $rc -ne 0 ]; then
+		find "$dir/tests" -name '*.log' ! -name test-suite.log -print0 |
+			xargs -0 grep -lE '^(FAIL|ERROR)' 2>/dev/null | while read -r f; do
+				printf '\n===== %s =====\n' "$f"; tail -60 "$f"
+			done
+	fi
+	return $rc
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+run)
+	build _build
+	mkdir -p _run
+	log "starting ccbus-msgq on $top/_run/msgq.sock (Ctrl-C stops it)"
+	log "talk to it: CCBUS_SOCKET=$top/_run/msgq.sock"
+	exec _build/msgq/ccbus-msgq -s "$top/_run/msgq.sock" -v "$@"
+	;;
+test)
+	if [ "${1:-}" = --sanitizers ]; then
+		build _build-san --enable-sanitizers
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} run_tests _build-san
+	else
+		build _build
+		run_tests _build
+	fi
+	;;
+build)
+	if [ "${1:-}" = --sanitizers ]; then build _build-san --enable-sanitizers
+	else build _build; fi
+	;;
+valgrind)
+	build _build
+	CCBUS_TEST_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99" \
+	LOG_COMPILER="$top/_build/libtool" \
+	AM_LOG_FLAGS="--mode=execute valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99" \
+	CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
+		run_tests _build
+	;;
+bench)
+	build _build
+	make -C _build bench
+	;;
+distcheck)
+	build _build
+	make -C _build distcheck
+	;;
+*)
+	echo "usage: ./dev.sh run|test [--sanitizers]|build|valgrind|bench|distcheck" >&2
+	exit 64
+	;;
+esac

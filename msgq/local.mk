@@ -1,0 +1,12 @@
+# ccbus-msgq: the broker. Its logic is a convenience library that the unit
+# tests link; main.c is thin.
+noinst_LTLIBRARIES += msgq/libmsgq.la
+msgq_libmsgq_la_SOURCES =
+msgq_libmsgq_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(MSGPACK_CFLAGS)
+msgq_libmsgq_la_LIBADD = libcc/libcc.la common/libcommon.la \
+	$(LIBEVENT_LIBS) $(MSGPACK_LIBS)
+
+pkglibexec_PROGRAMS += msgq/ccbus-msgq
+msgq_ccbus_msgq_SOURCES = msgq/main.c
+msgq_ccbus_msgq_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(MSGPACK_CFLAGS)
+msgq_ccbus_msgq_LDADD = msgq/libmsgq.la

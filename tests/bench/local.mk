@@ -1,0 +1,1 @@
+# ccbus-bench: built by make check, run by make bench.

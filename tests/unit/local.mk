@@ -1,0 +1,4 @@
+# Check unit tests, one program per component area.
+include tests/unit/wire.mk
+include tests/unit/session.mk
+include tests/unit/msgq.mk

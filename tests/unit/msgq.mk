@@ -1,0 +1,1 @@
+# Check unit tests (msgq): filled in with the msgq code.

@@ -1,0 +1,1 @@
+# Check unit tests (session): filled in with the session code.

@@ -1,0 +1,1 @@
+# Check unit tests (wire): filled in with the wire code.
