@@ -1,5 +1,11 @@
-# libcc session layer: messages, the blocking and attached session.
+# libcc session layer: messages, the session, connecting, its socket I/O,
+# sending, its blocking calls and its libevent attachment.
 libcc_libcc_la_SOURCES += \
 	libcc/session-internal.h \
 	libcc/message.c \
-	libcc/session.c
+	libcc/session.c \
+	libcc/session_connect.c \
+	libcc/session_io.c \
+	libcc/session_send.c \
+	libcc/session_call.c \
+	libcc/session_event.c

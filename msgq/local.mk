@@ -1,7 +1,20 @@
 # ccbus-msgq: the broker. Its logic is a convenience library that the unit
 # tests link; main.c is thin.
 noinst_LTLIBRARIES += msgq/libmsgq.la
-msgq_libmsgq_la_SOURCES =
+msgq_libmsgq_la_SOURCES = \
+	msgq/msgq.h \
+	msgq/msgq.c \
+	msgq/msgq_config.c \
+	msgq/msgq_hash.c \
+	msgq/msgq_subs.c \
+	msgq/msgq_outq.c \
+	msgq/msgq_stats.c \
+	msgq/msgq_client.c \
+	msgq/msgq_server.c \
+	msgq/msgq_route.c \
+	msgq/msgq_answer.c \
+	msgq/msgq_notify.c \
+	msgq/msgq_cmd.c
 msgq_libmsgq_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(MSGPACK_CFLAGS)
 msgq_libmsgq_la_LIBADD = libcc/libcc.la common/libcommon.la \
 	$(LIBEVENT_LIBS) $(MSGPACK_LIBS)

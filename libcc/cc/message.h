@@ -39,7 +39,8 @@ bool cc_msg_want_answer(const struct cc_msg *m);
 bool cc_msg_is_answer(const struct cc_msg *m);
 
 /* The whole header as a JSON object (unknown keys included), decoded on
- * first use. Borrowed from m; NULL only on ENOMEM. */
+ * first use. Borrowed from m; NULL on ENOMEM or when an unknown key holds
+ * a value cc/codec.h cannot convert (an ext value, say). */
 json_t *cc_msg_header(struct cc_msg *m);
 
 /* The body's msgpack bytes as received (borrowed; *len may be 0). */
@@ -69,7 +70,10 @@ json_t *cc_notification_new(const char *event, const json_t *params);
 /*
  * Parse a body. Each returns CC_OK and borrowed pointers into body, or
  * CC_EPROTO if body does not have that shape (then nothing is set).
- * *args / *value / *params are NULL when the list has one element.
+ * *args / *value / *params are NULL when the list has one element. The
+ * list has one or two elements; other keys in body are ignored. An
+ * answer's rcode must fit an int, and a non-zero rcode's value, if any,
+ * must be a string (PROTOCOL.md 7).
  */
 int cc_command_parse(const json_t *body, const char **name, json_t **args);
 int cc_answer_parse(const json_t *body, int *rcode, json_t **value);

@@ -10,8 +10,8 @@
  *
  * Errors: every call returns CC_OK or a negative CC_E... code (cc/error.h);
  * cc_session_error() then says what went wrong in words. After
- * CC_ECONNLOST or CC_EFRAME the session is closed; further calls return
- * CC_ECONNLOST.
+ * CC_ECONNLOST or CC_EFRAME (or a blocking send's CC_ETIMEDOUT) the
+ * session is closed; further calls return CC_ECONNLOST.
  */
 #ifndef CC_SESSION_H
 #define CC_SESSION_H
@@ -61,7 +61,10 @@ void cc_session_free(struct cc_session *s);
 int cc_session_connect(struct cc_session *s, const char *path,
     int timeout_ms);
 
-/* Close the connection; the session may be connected again. */
+/* Close the connection; the session may be connected again. Queued
+ * messages are dropped; on an attached session, which stays attached,
+ * pending async calls complete with CC_ECONNLOST and err_cb is not
+ * called. */
 void cc_session_close(struct cc_session *s);
 
 /* Words for the last error (borrowed; "" if none). */
@@ -100,7 +103,10 @@ int cc_unsubscribe(struct cc_session *s, const char *group,
  * the header, to match the answer with cc_recv_answer().
  * Blocking session: returns once every byte is written. Attached: returns
  * at once, the bytes queued. Errors: CC_EINVAL (NULL group, a body that
- * cannot be encoded, a frame over max_frame), CC_EQUEUE, CC_ECONNLOST.
+ * cannot be encoded, a frame over max_frame), CC_EQUEUE, CC_ECONNLOST;
+ * CC_ETIMEDOUT when msgq takes no bytes for CC_DEFAULT_TIMEOUT ms
+ * (blocking only), after which the session is closed, as part of a frame
+ * may be on the wire.
  */
 int cc_send(struct cc_session *s, const char *group, const char *instance,
     const char *to, const json_t *body, unsigned flags, int64_t *seq);
@@ -174,7 +180,9 @@ int cc_ping(struct cc_session *s, const void *body, size_t len,
  * callback may send, subscribe, reply and even cc_session_free(): libcc
  * copes. err_cb (may be NULL) is called once when the connection is lost
  * or a framing error occurs, with the status code; the session is closed
- * by then. Returns CC_OK, CC_ESTATE if not connected or already attached.
+ * by then, but stays attached: cc_session_connect() re-arms it. Returns
+ * CC_OK, CC_ESTATE if not connected or already attached, CC_EINVAL if base
+ * or cb is NULL.
  */
 typedef void (*cc_msg_cb)(struct cc_session *s, struct cc_msg *msg,
     void *arg);
@@ -183,7 +191,9 @@ typedef void (*cc_error_cb)(struct cc_session *s, int status, void *arg);
 int cc_session_attach(struct cc_session *s, struct event_base *base,
     cc_msg_cb cb, cc_error_cb err_cb, void *arg);
 /* Stop delivering to the callback; the session stays connected and can be
- * used blocking again. Unsent queued bytes are flushed blocking first. */
+ * used blocking again. Unsent queued bytes are flushed blocking first.
+ * Pending async calls complete at once: those already answered with their
+ * answer, the others with CC_ESTATE. */
 void cc_session_detach(struct cc_session *s);
 
 /*
@@ -191,7 +201,9 @@ void cc_session_detach(struct cc_session *s);
  * the outcome (same codes as cc_call()) and the answer (borrowed, NULL
  * unless CC_OK or CC_EANSWER) exactly once: on the answer, on timeout, or
  * on connection loss. The answer is not also given to the message
- * callback.
+ * callback (one arriving after the timeout is: it matches no call then).
+ * Returns CC_OK, CC_ESTATE if not attached, or cc_send()'s errors; cb is
+ * never called when this returns an error.
  */
 typedef void (*cc_answer_cb)(struct cc_session *s, int status,
     struct cc_msg *answer, void *arg);
