@@ -68,7 +68,7 @@ struct libcc_call {
 	struct event		*timer;		/* NULL: no timeout */
 	int64_t			 seq;
 	int			 timeout_ms;
-	int			 status;	/* when done without an answer */
+	int			 status;	/* done without an answer */
 	struct cc_msg		*answer;	/* when done with one */
 	cc_answer_cb		 cb;
 	void			*arg;
@@ -95,12 +95,12 @@ struct cc_session {
 	size_t			 max_frame;
 	size_t			 max_queue;
 	int			 send_timeout;	/* ms, blocking sends */
-	int			 lost;		/* loss not yet reported, or 0 */
+	int			 lost;		/* loss not reported, or 0 */
 	struct cc_decoder	*dec;
-	struct cc_header	 hdr;		/* reused for every frame read */
+	struct cc_header	 hdr;		/* reused for each frame */
 	unsigned char		*rbuf;		/* LIBCC_READ_SIZE bytes */
-	struct evbuffer		*out;		/* bytes the socket did not take */
-	struct libcc_msgq	 queue;		/* received, not yet delivered */
+	struct evbuffer		*out;		/* not yet written */
+	struct libcc_msgq	 queue;		/* received, not delivered */
 	unsigned long		 bad_headers;	/* frames skipped */
 
 	/* What a blocking call waits for, and where it lands. */
@@ -112,13 +112,13 @@ struct cc_session {
 
 	/* Attached: the caller's loop. */
 	struct event_base	*base;
-	struct event		*ev_read;
+	struct event		*ev_read;	/* NULL unless also connected */
 	struct event		*ev_write;
 	struct event		*ev_drain;	/* runs the dispatcher */
 	cc_msg_cb		 cb;
 	cc_error_cb		 err_cb;
 	void			*arg;
-	struct libcc_callq	 calls;		/* awaiting answers, seq order */
+	struct libcc_callq	 calls;		/* awaiting answers */
 	struct libcc_callq	 done;		/* complete, not yet reported */
 	int			 err_status;	/* loss to give err_cb, or 0 */
 	int			 depth;		/* user callbacks running */

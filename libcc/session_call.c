@@ -38,8 +38,8 @@ cc_recv(struct cc_session *s, int timeout_ms, struct cc_msg **msg)
 		if (s->fd == -1)
 			return libcc_session_closed(s);
 		if ((r = libcc_session_wait(s, deadline)) == CC_ETIMEDOUT)
-			return libcc_session_seterr(s, r, "no message from msgq "
-			    "at %s within %d ms", s->path, timeout_ms);
+			return libcc_session_seterr(s, r, "no message from "
+			    "msgq at %s within %d ms", s->path, timeout_ms);
 		if (r != CC_OK)
 			return r;
 	}

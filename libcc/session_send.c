@@ -44,8 +44,8 @@ session_membership(struct cc_session *s, struct cc_strref type,
 	struct cc_header h = { .type = type };
 
 	if (group == NULL)
-		return libcc_session_seterr(s, CC_EINVAL, "%.*s without a group",
-		    (int)type.len, type.ptr);
+		return libcc_session_seterr(s, CC_EINVAL,
+		    "%.*s without a group", (int)type.len, type.ptr);
 	h.group = cc_strref_of(group);
 	h.instance = instance != NULL ? cc_strref_of(instance) :
 	    LIBCC_STRREF("*");

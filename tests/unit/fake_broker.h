@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 enum fb_lname_mode {
-	FB_LNAME_OK,		/* {"lname": "fake_N@test"}, N counts connects */
+	FB_LNAME_OK,		/* {"lname": "fake_N@test"}: N-th connection */
 	FB_LNAME_SILENT,	/* never answer getlname */
 	FB_LNAME_BAD,		/* answer without an lname */
 	FB_LNAME_EARLY,		/* a message in group "early" first */

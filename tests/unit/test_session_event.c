@@ -637,7 +637,7 @@ END_TEST
 START_TEST(test_max_queue)
 {
 	struct fake_broker *b = fb_start(FB_LNAME_OK);
-	size_t len = 256u << 10, queued;
+	size_t len = 256u << 10, queued = 0;
 	char *big = calloc(1, len);
 	struct ctx c;
 	int i, r = CC_OK;
