@@ -312,6 +312,7 @@ msgq_cmd_receive(struct msgq *m, struct msgq_client *c, struct cc_frame *f,
 	const unsigned char *body;
 	msgpack_unpacked u;
 	size_t blen, off = 0;
+	char why[256];
 	int stop = 0;
 
 	if (h->flags & CC_HDR_REPLY)
@@ -326,8 +327,6 @@ msgq_cmd_receive(struct msgq *m, struct msgq_client *c, struct cc_frame *f,
 		log_debug("client %s: data for msgq ignored", c->lname);
 	msgpack_unpacked_destroy(&u);
 	if (stop) {
-		char why[256];
-
 		snprintf(why, sizeof(why), "shutdown from client " CLIENT_FMT,
 		    CLIENT_ARGS(c));
 		msgq_stop(m, why);

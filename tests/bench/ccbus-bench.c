@@ -226,6 +226,8 @@ bench_rtt(const char *sock, const struct opts *o)
 	}
 	print_calls("rtt", lat, n, now_ns() - start);
 	cc_session_free(s);
+	/* B serves until told otherwise: its session outlives A's. */
+	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	free(body);
 	free(lat);
@@ -403,12 +405,13 @@ bench_fanout(const char *sock, const struct opts *o)
 	size_t len;
 	int64_t start, end = 0;
 	double secs;
+	pid_t *pids = calloc((size_t)o->subs, sizeof(*pids));
 	char c;
 
-	if (pipe(ready) == -1 || pipe(out) == -1)
+	if (pids == NULL || pipe(ready) == -1 || pipe(out) == -1)
 		die("pipe: %m");
 	for (int i = 0; i < o->subs; i++)
-		if (fork_child() == 0)
+		if ((pids[i] = fork_child()) == 0)
 			fanout_subscriber(sock, n, ready[1], out[1]);
 	close(ready[1]);
 	close(out[1]);
@@ -427,8 +430,12 @@ bench_fanout(const char *sock, const struct opts *o)
 			die("a subscriber got %ld of %ld messages", r.count, n);
 		end = r.end_ns > end ? r.end_ns : end;
 	}
-	while (wait(NULL) > 0)
-		;
+	/* Only the subscribers: msgq is a child too. */
+	for (int i = 0; i < o->subs; i++)
+		waitpid(pids[i], NULL, 0);
+	free(pids);
+	close(ready[0]);
+	close(out[0]);
 	secs = (double)(end - start) / 1e9;
 	printf("fanout: %d subscribers %zu B: %.0f msgs/s %.1f MB/s\n",
 	    o->subs, o->size, (double)n * o->subs / secs,

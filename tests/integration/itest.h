@@ -27,6 +27,13 @@
 	ck_assert_msg(d_ == NULL, "%s: %s", #got, d_);			\
 } while (0)
 
+/* The same for a got that is a new reference: both are stolen. */
+#define assert_json_own(got, want) do {					\
+	json_t *g_ = (got);						\
+	assert_json(g_, want);						\
+	json_decref(g_);						\
+} while (0)
+
 /* A running msgq with default options, or with the given ones. */
 static inline struct tl_msgq *
 it_msgq(void)

@@ -6,9 +6,15 @@
  */
 #include "config.h"
 
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "itest.h"
 
@@ -160,6 +166,9 @@ START_TEST(test_data_body_to_msgq_not_answered)
 	    "{s:i}", "data", 1), true, NULL), 0);
 	ck_assert_int_eq(tl_client_send_to(a, "Msgq", NULL, json_pack(
 	    "[s]", "members"), true, NULL), 0);
+	/* to "msgq" is delivered to msgq itself, whatever the group. */
+	ck_assert_int_eq(tl_client_send_to(a, "Other", "msgq", json_pack(
+	    "{s:i}", "data", 2), true, NULL), 0);
 	it_expect_nothing(a);
 	tl_client_free(a);
 }
@@ -199,7 +208,8 @@ START_TEST(test_clients)
 	    &sent, "received", &received) == 0, "fields missing");
 	ck_assert_int_eq(pid, getpid());
 	ck_assert_int_eq(uid, getuid());
-	assert_json(sorted(json_incref(groups)), sorted3("G1", "G2", NULL));
+	assert_json_own(sorted(json_incref(groups)), sorted3("G1", "G2",
+	    NULL));
 	ck_assert_int_ge(queued, 0);
 	/* a: getlname, subscribe, ping, subscribe, ping read; getlname
 	 * answer and two pongs written. */
@@ -263,11 +273,11 @@ END_TEST
 START_TEST(test_unknown_command)
 {
 	struct tl_client *a = it_client(mq);
-	json_t *v = command(a, "frobnicate", NULL, 1);
 
-	assert_json(v, json_string("unknown command: frobnicate"));
-	v = command(a, "frobnicate", json_pack("{s:i}", "x", 1), 1);
-	assert_json(v, json_string("unknown command: frobnicate"));
+	assert_json_own(command(a, "frobnicate", NULL, 1),
+	    json_string("unknown command: frobnicate"));
+	assert_json_own(command(a, "frobnicate", json_pack("{s:i}", "x", 1),
+	    1), json_string("unknown command: frobnicate"));
 	it_expect_nothing(a);
 	tl_client_free(a);
 }
@@ -288,6 +298,78 @@ START_TEST(test_shutdown)
 }
 END_TEST
 
+/* What the child of another uid saw. */
+struct outsider {
+	char lname[128];
+	int rcode;
+	char text[64];
+};
+
+/* As uid/gid 65534: connect, try shutdown, then stop; report. */
+static void __attribute__((noreturn))
+outsider_main(int fd)
+{
+	struct outsider o;
+	struct tl_client *c;
+	struct tl_frame f;
+	const char *text = "";
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	memset(&o, 0, sizeof(o));
+	if (setgid(65534) == -1 || setuid(65534) == -1)
+		_exit(2);
+	c = tl_client_new(mq->sock);
+	if (c == NULL || tl_client_msgq_cmd(c, "shutdown", NULL, &f) == -1)
+		_exit(3);
+	json_unpack(f.body, "{s:[i,s]}", "result", &o.rcode, &text);
+	snprintf(o.text, sizeof(o.text), "%s", text);
+	snprintf(o.lname, sizeof(o.lname), "%s", c->lname);
+	tl_frame_clear(&f);
+	if (tl_client_send(c, json_pack("{s:s}", "type", "stop"), NULL) == -1 ||
+	    !tl_client_barrier(c, WAIT))
+		_exit(4);
+	_exit(write(fd, &o, sizeof(o)) == (ssize_t)sizeof(o) ? 0 : 5);
+}
+
+START_TEST(test_shutdown_and_stop_refused_for_other_uid)
+{
+	struct outsider o;
+	struct tl_client *a;
+	char dir[TL_DIR_MAX];
+	int p[2], st;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "not root: cannot test another uid\n");
+		return;
+	}
+	/* Let uid 65534 reach the socket. */
+	snprintf(dir, sizeof(dir), "%s", mq->dir);
+	ck_assert_int_eq(chmod(mq->dir, 0711), 0);
+	ck_assert_int_eq(chmod(dirname(dir), 0711), 0);
+	ck_assert_int_eq(chmod(mq->sock, 0666), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		outsider_main(p[1]);
+	close(p[1]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "the outsider failed (%d)", st);
+	ck_assert_int_eq(read(p[0], &o, sizeof(o)), sizeof(o));
+	close(p[0]);
+	ck_assert_int_eq(o.rcode, 1);
+	ck_assert_str_eq(o.text, "permission denied");
+	/* stop was ignored with a warning: msgq is still here. */
+	ck_assert(tl_log_wait(mq->log, o.lname, WAIT));
+	ck_assert_int_eq(tl_msgq_wait_exit(mq, 0), -1);
+	a = it_client(mq);
+	it_expect_nothing(a);
+	tl_client_free(a);
+}
+END_TEST
+
 static Suite *
 commands_suite(void)
 {
@@ -302,6 +384,7 @@ commands_suite(void)
 	tcase_add_test(tc, test_stats_counters_move);
 	tcase_add_test(tc, test_unknown_command);
 	tcase_add_test(tc, test_shutdown);
+	tcase_add_test(tc, test_shutdown_and_stop_refused_for_other_uid);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -117,6 +117,7 @@ START_TEST(test_connect_close_cycles)
 {
 	struct tl_client *w = it_client(mq), *c;
 	char lname[128], seen[128];
+	json_t *all = json_object();
 
 	ck_assert_int_eq(tl_client_watch_members(w), 0);
 	for (int i = 0; i < 50; i++) {
@@ -133,9 +134,14 @@ START_TEST(test_connect_close_cycles)
 		tl_client_free(c);
 		expect_note_any(w, "disconnected", seen, sizeof(seen));
 		ck_assert_str_eq(seen, lname);
+		/* Never reused within one msgq's life. */
+		ck_assert_msg(json_object_get(all, lname) == NULL,
+		    "lname %s given twice", lname);
+		json_object_set_new(all, lname, json_true());
 	}
+	json_decref(all);
 	it_expect_nothing(w);
-	assert_json(members(w), json_pack("[s]", w->lname));
+	assert_json_own(members(w), json_pack("[s]", w->lname));
 	tl_client_free(w);
 }
 END_TEST
@@ -247,7 +253,7 @@ START_TEST(test_killed_client_notifications)
 	expect_unsubscribed_pair(w, lname, "K1", "K2");
 	expect_note(w, "disconnected", lname, NULL);
 	it_expect_nothing(w);
-	assert_json(members(w), json_pack("[s]", w->lname));
+	assert_json_own(members(w), json_pack("[s]", w->lname));
 	tl_client_free(w);
 }
 END_TEST
@@ -258,15 +264,19 @@ START_TEST(test_second_msgq_refused)
 	struct tl_client *c = it_client(mq), *d;
 	const char *args[] = { "-s", mq->sock, NULL };
 	struct stat st;
+	ino_t ino;
 
 	ck_assert_ptr_nonnull(m2);
+	ck_assert_int_eq(stat(mq->sock, &st), 0);
+	ino = st.st_ino;
 	ck_assert_int_eq(tl_msgq_run(m2, args, WAIT), 1);
 	ck_assert_msg(tl_file_contains(m2->log,
 	    "another msgq is already running"), "no error line in the log");
 	ck_assert(tl_file_contains(m2->log, mq->sock));
-	/* The first one did not notice. */
+	/* It touched nothing: the first one's socket is the same file. */
 	ck_assert_int_eq(stat(mq->sock, &st), 0);
 	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_uint_eq(st.st_ino, ino);
 	ck_assert(tl_client_barrier(c, WAIT));
 	d = it_client(mq);
 	ck_assert_str_ne(d->lname, c->lname);

@@ -60,6 +60,25 @@ drain_in_order(struct tl_client *c)
 	return count;
 }
 
+/* The sum of stats.disconnects over its reasons. */
+static json_int_t
+disconnects(struct tl_client *c)
+{
+	struct tl_frame f;
+	json_t *d, *v;
+	const char *reason;
+	json_int_t sum = 0;
+
+	ck_assert_int_eq(tl_client_msgq_cmd(c, "stats", NULL, &f), 0);
+	d = json_object_get(json_array_get(json_object_get(f.body, "result"),
+	    1), "disconnects");
+	ck_assert_msg(json_is_object(d), "stats has no disconnects object");
+	json_object_foreach(d, reason, v)
+		sum += json_integer_value(v);
+	tl_frame_clear(&f);
+	return sum;
+}
+
 START_TEST(test_slow_reader_disconnected)
 {
 	struct tl_client *w = it_client(mq), *pub = it_client(mq);
@@ -92,6 +111,7 @@ START_TEST(test_slow_reader_disconnected)
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	ck_assert_msg(tl_log_wait_line(mq->log, slow->lname, pid, WAIT),
 	    "no warning naming %s and its pid", slow->lname);
+	ck_assert_int_ge(disconnects(pub), 1);
 	free(pad);
 	tl_client_free(w);
 	tl_client_free(pub);

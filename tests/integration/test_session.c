@@ -156,7 +156,7 @@ body_of(struct cc_msg *m)
 START_TEST(test_call_answer)
 {
 	struct cc_msg *ans = NULL;
-	json_t *v = NULL;
+	json_t *v = NULL, *args = json_pack("{s:[i,i]}", "y", 1, 2);
 
 	ck_assert_int_eq(call("echo", json_pack("{s:i}", "x", 1), WAIT, &ans),
 	    CC_OK);
@@ -169,9 +169,8 @@ START_TEST(test_call_answer)
 	    1));
 	cc_msg_unref(ans);
 	/* cc_command gives the value. */
-	ck_assert_int_eq(cc_command(s, "Echo", "echo", json_pack("{s:[i,i]}",
-	    "y", 1, 2), WAIT, &v), CC_OK);
-	assert_json(v, json_pack("{s:[i,i]}", "y", 1, 2));
+	ck_assert_int_eq(cc_command(s, "Echo", "echo", args, WAIT, &v), CC_OK);
+	assert_json(v, args);
 	json_decref(v);
 }
 END_TEST

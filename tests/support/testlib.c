@@ -4,10 +4,12 @@
  * built on libcc's wire layer.
  *
  * The registry of daemons and directories is file-static on purpose: a
- * failed Check assertion ends the test process through exit(), and only an
- * atexit() handler can then stop the daemons and remove the directories.
- * It acts only in the process that registered them, never in a forked
- * child.
+ * failed assertion leaves a test without running its own cleanup, and
+ * only an atexit() handler can then stop the daemons and remove the
+ * directories. It acts only in the process that registered them, never in
+ * a forked child. Where Check ends a test process with _exit() (its fork
+ * mode) not even that runs: the daemon's PR_SET_PDEATHSIG stops it, and
+ * tl_tmproot_remove() in the test program's main() removes its files.
  */
 #include "config.h"
 

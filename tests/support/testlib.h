@@ -10,9 +10,11 @@
  * under $CCBUS_TEST_WRAPPER (valgrind is slow).
  *
  * Every daemon started and every temporary directory made is registered and
- * torn down at exit (or by tl_cleanup()), so a failed check that ends the
- * test process early leaves neither processes nor files behind. The daemon
- * also gets PR_SET_PDEATHSIG, for the case where the test is SIGKILLed.
+ * torn down at exit (or by tl_cleanup()), so a failed check leaves neither
+ * processes nor files behind. For test processes that end without exit
+ * handlers (Check's fork mode uses _exit(), its timeout SIGKILL) the daemon
+ * has PR_SET_PDEATHSIG and every directory lives under one root that
+ * main() removes (tl_tmproot_make / tl_tmproot_remove).
  *
  * Functions that take json_t arguments steal the references (so that
  * json_pack() can be written inline); functions that return json_t give a
