@@ -101,6 +101,7 @@ struct cc_session {
 	unsigned char		*rbuf;		/* LIBCC_READ_SIZE bytes */
 	struct evbuffer		*out;		/* not yet written */
 	struct libcc_msgq	 queue;		/* received, not delivered */
+	size_t			 queued;	/* frame bytes in queue */
 	unsigned long		 bad_headers;	/* frames skipped */
 
 	/* What a blocking call waits for, and where it lands. */
@@ -138,6 +139,7 @@ void	 libcc_session_disconnect(struct cc_session *);
 void	 libcc_session_enter(struct cc_session *);	/* around user code */
 bool	 libcc_session_leave(struct cc_session *);	/* true: s was freed */
 void	 libcc_session_set_send_timeout(struct cc_session *, int);
+void libcc_queue_remove(struct cc_session *, struct cc_msg *);
 struct cc_msg *libcc_queue_pop(struct cc_session *);
 
 /* session_send.c */

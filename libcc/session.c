@@ -282,6 +282,13 @@ libcc_queue_pop(struct cc_session *s)
 	struct cc_msg *m;
 
 	if ((m = TAILQ_FIRST(&s->queue)) != NULL)
-		TAILQ_REMOVE(&s->queue, m, entry);
+		libcc_queue_remove(s, m);
 	return m;
+}
+
+void
+libcc_queue_remove(struct cc_session *s, struct cc_msg *m)
+{
+	TAILQ_REMOVE(&s->queue, m, entry);
+	s->queued -= cc_frame_size(m->frame);
 }

@@ -53,7 +53,7 @@ queue_take_answer(struct cc_session *s, int64_t seq)
 
 	TAILQ_FOREACH(m, &s->queue, entry)
 		if ((m->flags & CC_HDR_REPLY) && m->reply == seq) {
-			TAILQ_REMOVE(&s->queue, m, entry);
+			libcc_queue_remove(s, m);
 			return m;
 		}
 	return NULL;

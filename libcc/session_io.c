@@ -263,7 +263,18 @@ session_sort(struct cc_session *s, struct cc_msg *m)
 	if ((m->flags & CC_HDR_REPLY) && !TAILQ_EMPTY(&s->calls) &&
 	    libcc_call_match(s, m))
 		return;
+	/* A client that never takes what it subscribed to must not grow
+	 * without bound: past max_queue the session is closed, loudly, the
+	 * same policy msgq applies to a client that never reads. */
+	if (s->queued + cc_frame_size(m->frame) > s->max_queue) {
+		libcc_session_fail(s, CC_EQUEUE, "receive queue would pass "
+		    "max_queue (%zu bytes): messages from msgq at %s are not "
+		    "being consumed", s->max_queue, s->path);
+		cc_msg_unref(m);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&s->queue, m, entry);
+	s->queued += cc_frame_size(m->frame);
 	if (s->base != NULL && !s->draining)
 		libcc_session_wake(s);
 }
@@ -279,11 +290,13 @@ session_input(struct cc_session *s, const void *buf, size_t len)
 {
 	struct cc_frame *f;
 	struct cc_msg *m;
-	int r;
+	int r = 0;
 
 	if (cc_decoder_feed(s->dec, buf, len) != CC_OK)
 		return libcc_session_seterr(s, CC_ENOMEM, "out of memory");
-	while ((r = cc_decoder_next(s->dec, &f)) == 1) {
+	/* Sorting may close the session (a full receive queue), which frees
+	 * the decoder: stop there. */
+	while (s->dec != NULL && (r = cc_decoder_next(s->dec, &f)) == 1) {
 		r = libcc_msg_parse(&s->hdr, f, &m);
 		if (r == CC_EHEADER) {
 			s->bad_headers++;
@@ -293,7 +306,7 @@ session_input(struct cc_session *s, const void *buf, size_t len)
 			return libcc_session_seterr(s, r, "out of memory");
 		session_sort(s, m);
 	}
-	if (r == -1)
+	if (s->dec != NULL && r == -1)
 		libcc_session_fail(s, CC_EFRAME, "framing error from msgq at "
 		    "%s: %s", s->path, cc_decoder_error(s->dec));
 	return CC_OK;

@@ -83,8 +83,15 @@ bool cc_session_connected(const struct cc_session *s);
  * CC_EINVAL and sends nothing.
  */
 void cc_session_set_max_frame(struct cc_session *s, size_t max_frame);
-/* Cap on the output queue of an attached session (default 64 MiB): a send
- * that would pass it fails with CC_EQUEUE and queues nothing. */
+/*
+ * Cap on each of the session's queues (default 64 MiB). Output of an
+ * attached session: a send that would pass it fails with CC_EQUEUE and
+ * queues nothing. Received messages not yet taken (by cc_recv() or the
+ * callback, e.g. while a blocking call waits for its answer): a message
+ * that would pass it closes the session with CC_EQUEUE, as msgq
+ * disconnects a client that does not read; what was queued before stays
+ * available to cc_recv().
+ */
 void cc_session_set_max_queue(struct cc_session *s, size_t max_queue);
 
 /*

@@ -435,6 +435,30 @@ START_TEST(test_answers_queued_in_order)
 }
 END_TEST
 
+/* Messages piling up while a call waits are capped: the session closes
+ * with CC_EQUEUE rather than grow without bound, keeping what it had. */
+START_TEST(test_receive_queue_cap)
+{
+	struct fake_broker *b = fb_start(FB_LNAME_OK);
+	struct cc_session *s = connected(b);
+	struct cc_msg *m;
+	int64_t seq;
+
+	cc_session_set_max_queue(s, 120);	/* room for one message */
+	ck_assert_int_eq(cc_send(s, "other", NULL, NULL, NULL,
+	    CC_WANT_ANSWER, &seq), CC_OK);
+	ck_assert_int_eq(cc_recv_answer(s, seq, TMO, &m), CC_EQUEUE);
+	assert_error_has(s, "not being consumed");
+	ck_assert(!cc_session_connected(s));
+	ck_assert_int_eq(cc_recv(s, 0, &m), CC_OK);
+	ck_assert_str_eq(body_text(m), "{\"n\":\"A\"}");
+	cc_msg_unref(m);
+	ck_assert_int_eq(cc_recv(s, 0, &m), CC_ECONNLOST);
+	cc_session_free(s);
+	fb_stop(b);
+}
+END_TEST
+
 START_TEST(test_recv_answer_from_queue)
 {
 	struct fake_broker *b = fb_start(FB_LNAME_OK);
@@ -753,6 +777,7 @@ session_suite(void)
 	tcase_add_test(tc, test_pong_not_received);
 	tcase_add_test(tc, test_answers_queued_in_order);
 	tcase_add_test(tc, test_recv_answer_from_queue);
+	tcase_add_test(tc, test_receive_queue_cap);
 	tcase_add_test(tc, test_reply);
 	tcase_add_test(tc, test_reply_needs_seq);
 	tcase_add_test(tc, test_bad_header_skipped);
