@@ -15,7 +15,7 @@ cd "$top"
 
 # Debian packages the build and the tests need.
 DEPS=(gcc make autoconf automake libtool pkg-config
-      libevent-dev libmsgpack-dev libjansson-dev check valgrind)
+      libevent-dev libmsgpack-dev libjansson-dev check valgrind python3)
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }

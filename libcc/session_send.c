@@ -155,7 +155,8 @@ cc_reply(struct cc_session *s, const struct cc_msg *msg, const json_t *body)
 	    LIBCC_STRREF("*");
 	h.seq = ++s->seq;
 	h.reply = msg->seq;
-	h.flags = CC_HDR_SEQ | CC_HDR_REPLY;
+	h.flags = CC_HDR_SEQ | CC_HDR_REPLY |
+	    ((msg->flags & CC_HDR_SEQ_U64) ? CC_HDR_REPLY_U64 : 0);
 	r = libcc_session_send(s, &h, buf, len);
 	free(buf);
 	return r;

@@ -254,6 +254,14 @@ pack_key(msgpack_packer *pk, const char *key)
 	return msgpack_pack_str(pk, len) || msgpack_pack_str_body(pk, key, len);
 }
 
+/* seq and reply: unsigned when the header said so (CC_HDR_SEQ_U64). */
+static int
+pack_int(msgpack_packer *pk, int64_t v, unsigned is_u64)
+{
+	return is_u64 ? msgpack_pack_uint64(pk, (uint64_t)v) :
+	    msgpack_pack_int64(pk, v);
+}
+
 static int
 pack_header(msgpack_packer *pk, const struct cc_header *h, size_t nfields)
 {
@@ -272,13 +280,13 @@ pack_header(msgpack_packer *pk, const struct cc_header *h, size_t nfields)
 	}
 	if (h->flags & CC_HDR_SEQ)
 		bad = bad || pack_key(pk, "seq") ||
-		    msgpack_pack_int64(pk, h->seq);
+		    pack_int(pk, h->seq, h->flags & CC_HDR_SEQ_U64);
 	if (h->flags & CC_HDR_WANT_ANSWER)
 		bad = bad || pack_key(pk, "want_answer") ||
 		    msgpack_pack_true(pk);
 	if (h->flags & CC_HDR_REPLY)
 		bad = bad || pack_key(pk, "reply") ||
-		    msgpack_pack_int64(pk, h->reply);
+		    pack_int(pk, h->reply, h->flags & CC_HDR_REPLY_U64);
 	return bad ? CC_EINVAL : CC_OK;
 }
 

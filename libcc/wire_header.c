@@ -82,9 +82,21 @@ hdr_error(struct cc_header *h, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void
+hdr_clear_fields(struct cc_header *h)
+{
+	h->type = h->from = h->to = h->group = h->instance =
+	    (struct cc_strref){ NULL, 0 };
+	h->seq = h->reply = 0;
+	h->flags = 0;
+}
+
+/* Nothing read before bytes that are not msgpack is trusted: a reader
+ * must not answer a seq found in garbage. */
 static int
 hdr_bad_bytes(struct cc_header *h, int mp_error)
 {
+	hdr_clear_fields(h);
 	if (mp_error == LIBCC_MP_TOO_DEEP)
 		hdr_error(h, "header nested deeper than %d", LIBCC_MP_MAX_DEPTH);
 	else
@@ -104,6 +116,8 @@ hfield_find(const unsigned char *key, size_t len)
 	return NULL;
 }
 
+/* An integer of any msgpack width: 1 if it is unsigned above INT64_MAX
+ * (*n then holds its bit pattern), 0 otherwise, -1 if not an integer. */
 static int
 hdr_int(const struct libcc_mp_item *v, int64_t *n)
 {
@@ -113,10 +127,8 @@ hdr_int(const struct libcc_mp_item *v, int64_t *n)
 	}
 	if (v->kind != LIBCC_MP_UINT)
 		return -1;
-	if (v->v.u > INT64_MAX)
-		return -2;
 	*n = (int64_t)v->v.u;
-	return 0;
+	return v->v.u > INT64_MAX;
 }
 
 /* Store a known field's value in h, or note why it has the wrong type. */
@@ -139,15 +151,16 @@ hdr_store(struct cc_header *h, const struct hfield *hf,
 		s->len = v->len;
 		return;
 	case HF_INT:
-		if ((rc = hdr_int(v, &n)) == -2)
-			hdr_error(h, "field '%s' out of range", hf->name);
-		else if (rc != 0)
+		if ((rc = hdr_int(v, &n)) == -1) {
 			hdr_error(h, "field '%s' should be an integer",
 			    hf->name);
-		else {
-			*(int64_t *)((char *)h + hf->off) = n;
-			h->flags |= hf->flag;
+			return;
 		}
+		*(int64_t *)((char *)h + hf->off) = n;
+		h->flags |= hf->flag;
+		if (rc == 1)
+			h->flags |= hf->flag == CC_HDR_SEQ ? CC_HDR_SEQ_U64 :
+			    CC_HDR_REPLY_U64;
 		return;
 	case HF_BOOL:
 		if (v->kind != LIBCC_MP_BOOL)
@@ -200,15 +213,6 @@ hdr_pair(struct hdr_parse *ps)
 	return CC_OK;
 }
 
-static void
-hdr_reset(struct cc_header *h)
-{
-	h->type = h->from = h->to = h->group = h->instance =
-	    (struct cc_strref){ NULL, 0 };
-	h->seq = h->reply = 0;
-	h->flags = 0;
-	h->error[0] = '\0';
-}
 
 int
 cc_header_parse(struct cc_header *h, const void *buf, size_t len)
@@ -218,7 +222,8 @@ cc_header_parse(struct cc_header *h, const void *buf, size_t len)
 	uint32_t i;
 	int rc;
 
-	hdr_reset(h);
+	hdr_clear_fields(h);
+	h->error[0] = '\0';
 	if (buf == NULL)
 		ps.len = 0;
 	if ((rc = libcc_mp_read(ps.buf, ps.len, &ps.off, &m)) != 0)

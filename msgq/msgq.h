@@ -281,13 +281,12 @@ struct msgq_replyto {
 	struct cc_strref	instance;
 	int64_t			seq;
 	int			has_seq;
+	int			seq_u64;	/* CC_HDR_SEQ_U64 */
 	int			want_answer;
 };
 
 void	msgq_replyto_from_header(struct msgq_replyto *r,
 	    const struct cc_header *h);
-void	msgq_replyto_salvage(struct msgq_replyto *r, const void *hbuf,
-	    size_t hlen);
 msgpack_packer *msgq_body_begin(struct msgq *m, msgpack_packer *pk);
 int	msgq_send_own(struct msgq *m, struct msgq_client *c,
 	    const struct cc_header *h, const void *body, size_t blen);
@@ -295,7 +294,7 @@ void	msgq_answer_error(struct msgq *m, struct msgq_client *c,
 	    const struct msgq_replyto *r, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 4, 5)));
 struct cc_frame *msgq_answer_norecipient(const void *hbuf, size_t hlen,
-	    struct cc_strref lname, int64_t seq, size_t max_frame);
+	    struct cc_strref lname, int64_t seq, int seq_u64, size_t max_frame);
 void	msgq_pack_strref(msgpack_packer *pk, struct cc_strref s);
 void	msgq_pack_cstr(msgpack_packer *pk, const char *s);
 void	msgq_pack_result(msgpack_packer *pk, int rcode, const char *fmt, ...)

@@ -109,57 +109,8 @@ msgq_replyto_from_header(struct msgq_replyto *r, const struct cc_header *h)
 	r->instance = h->instance;
 	r->has_seq = (h->flags & CC_HDR_SEQ) != 0;
 	r->seq = r->has_seq ? h->seq : 0;
+	r->seq_u64 = (h->flags & CC_HDR_SEQ_U64) != 0;
 	r->want_answer = (h->flags & CC_HDR_WANT_ANSWER) != 0;
-}
-
-static void
-msgq_replyto_field(struct msgq_replyto *r, const msgpack_object_kv *kv)
-{
-	const msgpack_object *k = &kv->key, *v = &kv->val;
-	struct cc_strref key;
-
-	if (k->type != MSGPACK_OBJECT_STR)
-		return;
-	key.ptr = k->via.str.ptr;
-	key.len = k->via.str.size;
-	if (cc_strref_eq(key, "seq") &&
-	    v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-		r->seq = v->via.i64;
-		r->has_seq = 1;
-	} else if (cc_strref_eq(key, "seq") &&
-	    v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-	    v->via.u64 <= INT64_MAX) {
-		r->seq = (int64_t)v->via.u64;
-		r->has_seq = 1;
-	} else if (cc_strref_eq(key, "want_answer") &&
-	    v->type == MSGPACK_OBJECT_BOOLEAN)
-		r->want_answer = v->via.boolean;
-	else if (cc_strref_eq(key, "group") && v->type == MSGPACK_OBJECT_STR) {
-		r->group.ptr = v->via.str.ptr;
-		r->group.len = v->via.str.size;
-	}
-}
-
-/*
- * What can still be learnt from a header cc_header_parse() refused: an
- * integer seq, want_answer, a string group. Strings point into hbuf.
- * Anything undecodable leaves r empty (the frame cannot be answered).
- */
-void
-msgq_replyto_salvage(struct msgq_replyto *r, const void *hbuf, size_t hlen)
-{
-	msgpack_unpacked u;
-	size_t off = 0;
-	uint32_t i;
-
-	memset(r, 0, sizeof(*r));
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, hbuf, hlen, &off) ==
-	    MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP) {
-		for (i = 0; i < u.data.via.map.size; i++)
-			msgq_replyto_field(r, &u.data.via.map.ptr[i]);
-	}
-	msgpack_unpacked_destroy(&u);
 }
 
 /*
@@ -188,7 +139,7 @@ msgq_answer_error(struct msgq *m, struct msgq_client *c,
 	a.group = r->group.ptr != NULL ? r->group : cc_strref_of("");
 	a.instance = cc_strref_of(MSGQ_WILDCARD);
 	a.reply = r->seq;
-	a.flags = CC_HDR_REPLY;
+	a.flags = CC_HDR_REPLY | (r->seq_u64 ? CC_HDR_REPLY_U64 : 0);
 	msgq_body_begin(m, &pk);
 	msgpack_pack_map(&pk, 1);
 	msgq_pack_cstr(&pk, "result");
@@ -216,8 +167,17 @@ msgq_key_is(const msgpack_object *k, const char *name)
  * other key and value kept as they were.
  */
 static void
+msgq_pack_seq(msgpack_packer *pk, int64_t seq, int seq_u64)
+{
+	if (seq_u64)
+		msgpack_pack_uint64(pk, (uint64_t)seq);
+	else
+		msgpack_pack_int64(pk, seq);
+}
+
+static void
 msgq_pack_norecipient_header(msgpack_packer *pk, const msgpack_object *hm,
-    struct cc_strref lname, int64_t seq)
+    struct cc_strref lname, int64_t seq, int seq_u64)
 {
 	static const char *const keys[] = { "from", "to", "reply" };
 	int have[3] = { 0, 0, 0 }, i, nnew = 3;
@@ -240,7 +200,7 @@ msgq_pack_norecipient_header(msgpack_packer *pk, const msgpack_object *hm,
 		else if (msgq_key_is(&kv->key, "to"))
 			msgq_pack_strref(pk, lname);
 		else if (msgq_key_is(&kv->key, "reply"))
-			msgpack_pack_int64(pk, seq);
+			msgq_pack_seq(pk, seq, seq_u64);
 		else
 			msgpack_pack_object(pk, kv->val);
 	}
@@ -253,7 +213,7 @@ msgq_pack_norecipient_header(msgpack_packer *pk, const msgpack_object *hm,
 		else if (i == 1)
 			msgq_pack_strref(pk, lname);
 		else
-			msgpack_pack_int64(pk, seq);
+			msgq_pack_seq(pk, seq, seq_u64);
 	}
 }
 
@@ -267,7 +227,7 @@ msgq_pack_norecipient_header(msgpack_packer *pk, const msgpack_object *hm,
  */
 struct cc_frame *
 msgq_answer_norecipient(const void *hbuf, size_t hlen, struct cc_strref lname,
-    int64_t seq, size_t max_frame)
+    int64_t seq, int seq_u64, size_t max_frame)
 {
 	msgpack_sbuffer hs, bs;
 	msgpack_packer pk;
@@ -276,6 +236,9 @@ msgq_answer_norecipient(const void *hbuf, size_t hlen, struct cc_strref lname,
 	size_t off = 0;
 	int rc;
 
+	/* Only headers cc_header_parse() accepted come here: it has checked
+	 * every count in them against the bytes present, so msgpack-c's
+	 * unpacker cannot be made to size an allocation from a lie. */
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, hbuf, hlen, &off) != MSGPACK_UNPACK_SUCCESS ||
 	    u.data.type != MSGPACK_OBJECT_MAP) {
@@ -285,7 +248,7 @@ msgq_answer_norecipient(const void *hbuf, size_t hlen, struct cc_strref lname,
 	msgpack_sbuffer_init(&hs);
 	msgpack_sbuffer_init(&bs);
 	msgq_packer_init(&pk, &hs);
-	msgq_pack_norecipient_header(&pk, &u.data, lname, seq);
+	msgq_pack_norecipient_header(&pk, &u.data, lname, seq, seq_u64);
 	msgq_packer_init(&pk, &bs);
 	msgpack_pack_map(&pk, 1);
 	msgq_pack_cstr(&pk, "result");

@@ -273,6 +273,8 @@ msgq_cmd_answer_header(struct cc_header *a, const struct msgq_client *c,
 	    cc_strref_of(MSGQ_WILDCARD);
 	a->reply = h->seq;
 	a->flags = (h->flags & CC_HDR_SEQ) ? CC_HDR_REPLY : 0;
+	if (h->flags & CC_HDR_SEQ_U64)
+		a->flags |= CC_HDR_REPLY_U64;
 }
 
 static void

@@ -79,7 +79,9 @@ msgq_route_frame(struct msgq *m, struct msgq_client *c, struct cc_frame *f)
 	if ((rc = cc_header_parse(&m->hdr, hbuf, hlen)) != CC_OK) {
 		if (rc == CC_ENOMEM)
 			fatalx("%s: out of memory", __func__);
-		msgq_replyto_salvage(&r, hbuf, hlen);
+		/* The parser still set what it could read (never from bytes
+		 * that are not msgpack): enough to answer, if asked. */
+		msgq_replyto_from_header(&r, &m->hdr);
 		msgq_route_bad(m, c, &r, m->hdr.error);
 		return;
 	}
@@ -141,6 +143,7 @@ msgq_route_norecipient(struct msgq *m, struct msgq_client *c,
 	}
 	hbuf = cc_frame_header(f, &hlen);
 	ans = msgq_answer_norecipient(hbuf, hlen, lname, h->seq,
+	    (h->flags & CC_HDR_SEQ_U64) != 0,
 	    m->cfg.max_frame);
 	if (ans == NULL) {
 		log_warnx("client " CLIENT_FMT ": no recipient, and the answer "

@@ -31,7 +31,9 @@ const char *cc_msg_from(const struct cc_msg *m);
 const char *cc_msg_to(const struct cc_msg *m);
 const char *cc_msg_group(const struct cc_msg *m);
 const char *cc_msg_instance(const struct cc_msg *m);
-/* true and *seq / *reply set if the header has that field. */
+/* true and *seq / *reply set if the header has that field. A value a
+ * foreign client sent as an unsigned integer above INT64_MAX comes as its
+ * bit pattern; cc_reply() echoes it back exactly. */
 bool cc_msg_seq(const struct cc_msg *m, int64_t *seq);
 bool cc_msg_reply(const struct cc_msg *m, int64_t *reply);
 bool cc_msg_want_answer(const struct cc_msg *m);

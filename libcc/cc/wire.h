@@ -105,6 +105,15 @@ enum {
 	CC_HDR_SEQ = 1 << 0,		/* seq is present */
 	CC_HDR_REPLY = 1 << 1,		/* reply is present */
 	CC_HDR_WANT_ANSWER = 1 << 2,	/* want_answer is present and true */
+	/*
+	 * seq / reply was a msgpack positive integer above INT64_MAX: the
+	 * field holds its bit pattern, (uint64_t)seq is the value, and the
+	 * encoder packs it back unsigned. PROTOCOL.md lets a sender pick any
+	 * integer and msgq never checks it, so such a seq must route and be
+	 * echoed exactly like any other.
+	 */
+	CC_HDR_SEQ_U64 = 1 << 3,
+	CC_HDR_REPLY_U64 = 1 << 4,
 };
 
 /*
@@ -128,10 +137,13 @@ void cc_header_clear(struct cc_header *h);
 /*
  * Parse buf (exactly one msgpack map with string keys and nothing after it)
  * into h. Checks the type of every known field (type, from, to, group,
- * instance: str; seq, reply: int; want_answer: bool), that `type` is
- * present, and that no known field appears twice. Unknown keys are
- * skipped. Returns CC_OK, CC_EHEADER with the reason in h->error
- * ("field 'seq' should be an integer"), or CC_ENOMEM.
+ * instance: str; seq, reply: int of any width, see CC_HDR_SEQ_U64;
+ * want_answer: bool), that `type` is present, and that no known field
+ * appears twice. Unknown keys are skipped. Returns CC_OK, CC_EHEADER with
+ * the reason in h->error ("field 'seq' should be an integer"), or
+ * CC_ENOMEM. On CC_EHEADER the fields that could be read are still set
+ * (msgq answers a bad header with its seq), unless the bytes are not
+ * msgpack at all: then none is.
  */
 int cc_header_parse(struct cc_header *h, const void *buf, size_t len);
 

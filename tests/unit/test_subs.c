@@ -2,7 +2,7 @@
  * Unit tests of msgq's logic that needs no broker process: the
  * subscription table (wildcard instance, each connection once, group
  * membership transitions, unsubscribe-all), the hash table under it, the
- * no-recipient header rewrite and the salvage of bad headers, the output
+ * no-recipient header rewrite, the answer to bad headers, the output
  * queue's frame accounting, and the settings' rules.
  */
 #include "config.h"
@@ -606,7 +606,7 @@ START_TEST(test_norecipient_rewrite_in_place)
 	pk_str(&pk, "seq"); msgpack_pack_int(&pk, -5);
 	pk_str(&pk, "want_answer"); msgpack_pack_true(&pk);
 
-	f = msgq_answer_norecipient(sb->data, sb->size, S("me@h"), -5,
+	f = msgq_answer_norecipient(sb->data, sb->size, S("me@h"), -5, 0,
 	    CC_WIRE_MAX_FRAME);
 	ck_assert_ptr_nonnull(f);
 	hb = cc_frame_header(f, &hlen);
@@ -650,7 +650,7 @@ START_TEST(test_norecipient_appends_missing_to)
 	pk_str(&pk, "group"); pk_str(&pk, "G");
 	pk_str(&pk, "seq"); msgpack_pack_uint64(&pk, 1000000);
 	pk_str(&pk, "want_answer"); msgpack_pack_true(&pk);
-	f = msgq_answer_norecipient(sb->data, sb->size, S("me@h"), 1000000,
+	f = msgq_answer_norecipient(sb->data, sb->size, S("me@h"), 1000000, 0,
 	    CC_WIRE_MAX_FRAME);
 	ck_assert_ptr_nonnull(f);
 	hb = cc_frame_header(f, &hlen);
@@ -678,9 +678,9 @@ START_TEST(test_norecipient_refused)
 	char *big;
 
 	ck_assert_ptr_null(msgq_answer_norecipient(notmap, sizeof(notmap),
-	    S("me"), 1, 0));
+	    S("me"), 1, 0, 0));
 	ck_assert_ptr_null(msgq_answer_norecipient(garbage, sizeof(garbage),
-	    S("me"), 1, 0));
+	    S("me"), 1, 0, 0));
 	/* A header that no longer fits 64 KiB once to/reply are added. */
 	big = malloc(65500);
 	ck_assert_ptr_nonnull(big);
@@ -692,26 +692,44 @@ START_TEST(test_norecipient_refused)
 	pk_str(&pk, "x"); pk_str(&pk, big);
 	ck_assert_uint_le(sb->size, CC_WIRE_HLEN_MAX);
 	ck_assert_ptr_null(msgq_answer_norecipient(sb->data, sb->size,
-	    S("a-long-lname-to-push-it-over@host"), 1, 0));
+	    S("a-long-lname-to-push-it-over@host"), 1, 0, 0));
 	free(big);
 }
 END_TEST
 
-START_TEST(test_replyto_salvage)
+/* What msgq answers a refused header with: the fields the parser could
+ * still read, and nothing from bytes that are not msgpack. */
+static void
+replyto_of(struct msgq_replyto *r, const void *buf, size_t len)
+{
+	struct cc_header h;
+
+	cc_header_init(&h);
+	ck_assert_int_eq(cc_header_parse(&h, buf, len), CC_EHEADER);
+	msgq_replyto_from_header(r, &h);
+	cc_header_clear(&h);
+}
+
+START_TEST(test_replyto_bad_header)
 {
 	msgpack_sbuffer *sb = packed();
 	msgpack_packer pk;
 	struct msgq_replyto r;
 	static const unsigned char garbage[] = { 0x82, 0xa4, 't' };
+	/* seq 9, want_answer, then bytes that are not msgpack. */
+	static const unsigned char cut[] = { 0x83, 0xa3, 's', 'e', 'q', 0x09,
+	    0xab, 'w', 'a', 'n', 't', '_', 'a', 'n', 's', 'w', 'e', 'r', 0xc3,
+	    0xc1 };
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 4);
 	pk_str(&pk, "type"); msgpack_pack_int(&pk, 3);
-	pk_str(&pk, "seq"); msgpack_pack_int(&pk, -9);
+	pk_str(&pk, "seq"); msgpack_pack_uint64(&pk, UINT64_MAX);
 	pk_str(&pk, "group"); pk_str(&pk, "Grp");
 	pk_str(&pk, "want_answer"); msgpack_pack_true(&pk);
-	msgq_replyto_salvage(&r, sb->data, sb->size);
-	ck_assert(r.has_seq && r.seq == -9 && r.want_answer);
+	replyto_of(&r, sb->data, sb->size);
+	ck_assert(r.has_seq && r.seq_u64 && (uint64_t)r.seq == UINT64_MAX);
+	ck_assert(r.want_answer);
 	ck_assert(cc_strref_eq(r.group, "Grp"));
 
 	sb = packed();
@@ -720,11 +738,44 @@ START_TEST(test_replyto_salvage)
 	pk_str(&pk, "seq"); pk_str(&pk, "7");
 	pk_str(&pk, "group"); msgpack_pack_int(&pk, 5);
 	pk_str(&pk, "want_answer"); msgpack_pack_int(&pk, 1);
-	msgq_replyto_salvage(&r, sb->data, sb->size);
+	replyto_of(&r, sb->data, sb->size);
 	ck_assert(!r.has_seq && !r.want_answer && r.group.ptr == NULL);
 
-	msgq_replyto_salvage(&r, garbage, sizeof(garbage));
+	replyto_of(&r, garbage, sizeof(garbage));
 	ck_assert(!r.has_seq && !r.want_answer && r.group.ptr == NULL);
+	replyto_of(&r, cut, sizeof(cut));
+	ck_assert(!r.has_seq && !r.want_answer);
+}
+END_TEST
+
+/* A seq above INT64_MAX is echoed as the same unsigned integer. */
+START_TEST(test_norecipient_u64_seq)
+{
+	msgpack_sbuffer *sb = packed();
+	msgpack_packer pk;
+	msgpack_unpacked u;
+	struct cc_frame *f;
+	const unsigned char *hb;
+	size_t hlen, off = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	pk_str(&pk, "type"); pk_str(&pk, "send");
+	pk_str(&pk, "seq"); msgpack_pack_uint64(&pk, UINT64_MAX - 1);
+	pk_str(&pk, "want_answer"); msgpack_pack_true(&pk);
+	f = msgq_answer_norecipient(sb->data, sb->size, S("me@h"),
+	    (int64_t)(UINT64_MAX - 1), 1, CC_WIRE_MAX_FRAME);
+	ck_assert_ptr_nonnull(f);
+	hb = cc_frame_header(f, &hlen);
+	msgpack_unpacked_init(&u);
+	ck_assert_int_eq(msgpack_unpack_next(&u, (const char *)hb, hlen, &off),
+	    MSGPACK_UNPACK_SUCCESS);
+	ck_assert_uint_eq(u.data.via.map.size, 6);
+	ck_assert_int_eq(u.data.via.map.ptr[5].val.type,
+	    MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert(u.data.via.map.ptr[5].val.via.u64 == UINT64_MAX - 1);
+	msgpack_unpacked_destroy(&u);
+	cc_frame_unref(f);
 }
 END_TEST
 
@@ -929,7 +980,8 @@ msgq_suite(void)
 	tcase_add_test(tans, test_norecipient_rewrite_in_place);
 	tcase_add_test(tans, test_norecipient_appends_missing_to);
 	tcase_add_test(tans, test_norecipient_refused);
-	tcase_add_test(tans, test_replyto_salvage);
+	tcase_add_test(tans, test_replyto_bad_header);
+	tcase_add_test(tans, test_norecipient_u64_seq);
 	suite_add_tcase(s, tans);
 
 	tcase_add_test(toutq, test_outq_counts_written_frames);
