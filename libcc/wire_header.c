@@ -213,7 +213,6 @@ hdr_pair(struct hdr_parse *ps)
 	return CC_OK;
 }
 
-
 int
 cc_header_parse(struct cc_header *h, const void *buf, size_t len)
 {

@@ -34,10 +34,10 @@
 
 #include "testlib.h"
 
-#define CALL_TIMEOUT	10000	/* ms: stalled this long, the run failed */
+#define CALL_TIMEOUT	10000	/* ms: a stall this long fails */
 
 struct opts {
-	long n;			/* messages or calls; 0: mode's default */
+	long n;			/* messages or calls; 0: default */
 	size_t size;		/* payload bytes of each body */
 	int subs;		/* fanout subscribers */
 	const char *sock;	/* -S: a running msgq */
@@ -325,6 +325,20 @@ floor_call(int fd, struct cc_decoder *dec, struct cc_header *h,
 	h->seq++;
 }
 
+/* The header rtt's calls carry, with a typical lname. */
+static void
+floor_header(struct cc_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = cc_strref_of("send");
+	h->from = cc_strref_of("0123456789abcdef_1@benchhost");
+	h->to = cc_strref_of("*");
+	h->group = cc_strref_of("BenchRtt");
+	h->instance = cc_strref_of("*");
+	h->seq = 1;
+	h->flags = CC_HDR_SEQ | CC_HDR_WANT_ANSWER;
+}
+
 static void
 bench_floor(const struct opts *o)
 {
@@ -345,14 +359,7 @@ bench_floor(const struct opts *o)
 		floor_answerer(sp[1]);
 	}
 	close(sp[1]);
-	memset(&h, 0, sizeof(h));
-	h.type = cc_strref_of("send");
-	h.from = cc_strref_of("0123456789abcdef_1@benchhost");
-	h.to = cc_strref_of("*");
-	h.group = cc_strref_of("BenchRtt");
-	h.instance = cc_strref_of("*");
-	h.seq = 1;
-	h.flags = CC_HDR_SEQ | CC_HDR_WANT_ANSWER;
+	floor_header(&h);
 	cc_header_init(&rh);
 	body = make_body(o->size, &len);
 	for (long i = 0; i < n / 10 + 100; i++)
@@ -394,16 +401,34 @@ fanout_subscriber(const char *sock, long n, int ready, int out)
 	_exit(0);
 }
 
+/* Every subscriber's report and exit: when the last one finished. */
+static int64_t
+fanout_collect(int fd, const pid_t *pids, int subs, long n)
+{
+	struct report r;
+	int64_t end = 0;
+
+	for (int i = 0; i < subs; i++) {
+		read_exact(fd, &r, sizeof(r));
+		if (r.count != n)
+			die("a subscriber got %ld of %ld messages", r.count, n);
+		end = r.end_ns > end ? r.end_ns : end;
+	}
+	/* Only the subscribers: msgq is a child too. */
+	for (int i = 0; i < subs; i++)
+		waitpid(pids[i], NULL, 0);
+	return end;
+}
+
 static void
 bench_fanout(const char *sock, const struct opts *o)
 {
 	long n = o->n > 0 ? o->n : 100000;
 	int ready[2], out[2];
-	struct report r;
 	struct cc_session *s;
 	unsigned char *body;
 	size_t len;
-	int64_t start, end = 0;
+	int64_t start, end;
 	double secs;
 	pid_t *pids = calloc((size_t)o->subs, sizeof(*pids));
 	char c;
@@ -424,15 +449,7 @@ bench_fanout(const char *sock, const struct opts *o)
 		if (cc_send_raw(s, "BenchFan", NULL, NULL, body, len, 0,
 		    NULL) != CC_OK)
 			die("publish: %s", cc_session_error(s));
-	for (int i = 0; i < o->subs; i++) {
-		read_exact(out[0], &r, sizeof(r));
-		if (r.count != n)
-			die("a subscriber got %ld of %ld messages", r.count, n);
-		end = r.end_ns > end ? r.end_ns : end;
-	}
-	/* Only the subscribers: msgq is a child too. */
-	for (int i = 0; i < o->subs; i++)
-		waitpid(pids[i], NULL, 0);
+	end = fanout_collect(out[0], pids, o->subs, n);
 	free(pids);
 	close(ready[0]);
 	close(out[0]);

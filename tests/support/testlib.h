@@ -65,7 +65,7 @@ struct tl_msgq {
 	char log[TL_PATH_MAX];
 	char out[TL_PATH_MAX];
 	pid_t pid;		/* 0 once reaped */
-	int status;		/* exit code once reaped, 128+signal if killed */
+	int status;		/* exit code, 128+signal if killed */
 };
 
 /* The daemon's path: the one set with tl_msgq_set_path(), else

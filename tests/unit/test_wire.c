@@ -312,20 +312,27 @@ START_TEST(test_decode_byte_by_byte)
 }
 END_TEST
 
-/* A random frame appended to s; its offset and size in *off, *len. */
+/* A growing byte stream of random frames. */
 struct stream {
 	unsigned char	*buf;
 	size_t		 len, cap;
 };
 
+/*
+ * Append a frame of random size (now and then one of up to big bytes, so
+ * the decoder's growth past its first 64 KiB is exercised); its offset
+ * and size in *off, *len. The bytes are a pattern unique to the frame.
+ */
 static void
-stream_add_frame(struct stream *s, uint64_t *rnd, size_t *off, size_t *len)
+stream_add_frame(struct stream *s, uint64_t *rnd, size_t big, size_t *off,
+    size_t *len)
 {
 	size_t hlen = 1 + wt_rand(rnd) % 300, blen, i;
 	unsigned r = (unsigned)(wt_rand(rnd) % 100);
+	unsigned char salt = (unsigned char)wt_rand(rnd);
 
 	blen = r < 10 ? 0 : r < 97 ? wt_rand(rnd) % 3000 :
-	    wt_rand(rnd) % (300u << 10);
+	    wt_rand(rnd) % big;
 	if (s->len + 6 + hlen + blen > s->cap) {
 		s->cap = (s->len + 6 + hlen + blen) * 2;
 		s->buf = realloc(s->buf, s->cap);
@@ -335,44 +342,50 @@ stream_add_frame(struct stream *s, uint64_t *rnd, size_t *off, size_t *len)
 	*len = 6 + hlen + blen;
 	ck_assert_int_eq(cc_wire_prefix(s->buf + s->len, hlen, blen), CC_OK);
 	for (i = 6; i < *len; i++)
-		s->buf[s->len + i] = (unsigned char)wt_rand(rnd);
+		s->buf[s->len + i] = (unsigned char)(i * 13 + salt);
 	s->len += *len;
 }
 
-#define NFRAMES	400
+#define NFRAMES_MAX	300
 
-/* Feed the stream in chunks from pick() and check every frame comes out. */
+/* Feed nframes frames in chunks from pick() and check they all come out,
+ * in order and intact, with pending() right after every chunk. */
 static void
-decode_stream(uint64_t seed, size_t (*pick)(uint64_t *))
+decode_stream(uint64_t seed, size_t (*pick)(uint64_t *), int nframes,
+    size_t big)
 {
-	size_t offs[NFRAMES], lens[NFRAMES], pos = 0, next = 0, chunk;
+	size_t offs[NFRAMES_MAX], lens[NFRAMES_MAX], pos = 0, chunk;
 	struct stream s = { NULL, 0, 0 };
 	uint64_t rnd = seed;
 	struct cc_decoder *d = dec_new(0);
 	struct cc_frame *f;
-	int i, rc;
+	int i, next = 0, rc;
 
-	for (i = 0; i < NFRAMES; i++)
-		stream_add_frame(&s, &rnd, &offs[i], &lens[i]);
+	ck_assert_int_le(nframes, NFRAMES_MAX);
+	for (i = 0; i < nframes; i++)
+		stream_add_frame(&s, &rnd, big, &offs[i], &lens[i]);
 	while (pos < s.len) {
 		chunk = pick(&rnd);
 		if (chunk > s.len - pos)
 			chunk = s.len - pos;
-		ck_assert_int_eq(cc_decoder_feed(d, s.buf + pos, chunk), CC_OK);
+		rc = cc_decoder_feed(d, s.buf + pos, chunk);
+		WT_REQUIRE(rc == CC_OK, "feed at %zu: %d", pos, rc);
 		pos += chunk;
 		while ((rc = cc_decoder_next(d, &f)) == 1) {
-			ck_assert_uint_lt(next, NFRAMES);
-			ck_assert_uint_eq(cc_frame_size(f), lens[next]);
-			ck_assert_mem_eq(cc_frame_bytes(f), s.buf + offs[next],
-			    lens[next]);
+			WT_REQUIRE(next < nframes, "frame %d too many", next);
+			WT_REQUIRE(cc_frame_size(f) == lens[next] &&
+			    memcmp(cc_frame_bytes(f), s.buf + offs[next],
+			    lens[next]) == 0, "frame %d differs", next);
 			cc_frame_unref(f);
 			next++;
 		}
-		ck_assert_int_eq(rc, 0);
-		ck_assert_uint_eq(cc_decoder_pending(d),
-		    pos - (next < NFRAMES ? offs[next] : s.len));
+		WT_REQUIRE(rc == 0, "next at %zu: %d (%s)", pos, rc,
+		    cc_decoder_error(d));
+		WT_REQUIRE(cc_decoder_pending(d) ==
+		    pos - (next < nframes ? offs[next] : s.len),
+		    "pending %zu at %zu", cc_decoder_pending(d), pos);
 	}
-	ck_assert_uint_eq(next, NFRAMES);
+	ck_assert_int_eq(next, nframes);
 	ck_assert_uint_eq(cc_decoder_pending(d), 0);
 	cc_decoder_free(d);
 	free(s.buf);
@@ -414,15 +427,17 @@ START_TEST(test_decode_random_chunks)
 	uint64_t seed = wt_seed("decode_random_chunks");
 	int round;
 
-	for (round = 0; round < 4; round++)
-		decode_stream(seed + (uint64_t)round, pick_random);
-	decode_stream(seed, pick_all);
+	for (round = 0; round < 3; round++)
+		decode_stream(seed + (uint64_t)round, pick_random, 300,
+		    300u << 10);
+	decode_stream(seed, pick_all, 300, 300u << 10);
 }
 END_TEST
 
 START_TEST(test_decode_one_byte_chunks)
 {
-	decode_stream(wt_seed("decode_one_byte_chunks"), pick_one);
+	decode_stream(wt_seed("decode_one_byte_chunks"), pick_one, 150,
+	    100u << 10);
 }
 END_TEST
 
@@ -577,6 +592,7 @@ START_TEST(test_decode_large_frame)
 	const size_t blen = (5u << 20) + 123;
 	unsigned char *buf = malloc(6 + 1 + blen);
 	struct cc_decoder *d = dec_new(0);
+	struct cc_frame *f;
 	size_t i, pos, chunk;
 
 	ck_assert_ptr_nonnull(buf);
@@ -584,10 +600,12 @@ START_TEST(test_decode_large_frame)
 	for (i = 6; i < 7 + blen; i++)
 		buf[i] = (unsigned char)(i * 7);
 	for (pos = 0; pos < 7 + blen; pos += chunk) {
-		expect_nothing(d);
+		WT_REQUIRE(cc_decoder_next(d, &f) == 0, "early frame");
 		chunk = 7 + blen - pos < 4093 ? 7 + blen - pos : 4093;
-		ck_assert_int_eq(cc_decoder_feed(d, buf + pos, chunk), CC_OK);
-		ck_assert_uint_eq(cc_decoder_pending(d), pos + chunk);
+		WT_REQUIRE(cc_decoder_feed(d, buf + pos, chunk) == CC_OK,
+		    "feed at %zu", pos);
+		WT_REQUIRE(cc_decoder_pending(d) == pos + chunk,
+		    "pending %zu at %zu", cc_decoder_pending(d), pos);
 	}
 	expect_frame(d, buf, 7 + blen);
 	cc_decoder_free(d);
