@@ -53,3 +53,10 @@ tests_integration_test_session_SOURCES = \
 	tests/integration/test_session.c
 tests_integration_test_session_CFLAGS = $(ITEST_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_integration_test_session_LDADD = $(ITEST_LDADD) $(LIBEVENT_LIBS)
+
+# An independent client written from the protocol specification alone
+# (python3, standard library only: its own msgpack codec and framing).
+TEST_EXTENSIONS = .py
+PY_LOG_COMPILER = python3
+TESTS += tests/integration/test_independent_client.py
+EXTRA_DIST += tests/integration/test_independent_client.py
