@@ -24,6 +24,7 @@ enum {
 	OPT_MAX_QUEUE = 256,
 	OPT_MAX_FRAME,
 	OPT_MAX_CLIENTS,
+	OPT_BUSY_POLL,
 	OPT_VERSION,
 };
 
@@ -32,6 +33,7 @@ static const struct option longopts[] = {
 	{ "max-queue",		required_argument,	NULL, OPT_MAX_QUEUE },
 	{ "max-frame",		required_argument,	NULL, OPT_MAX_FRAME },
 	{ "max-clients",	required_argument,	NULL, OPT_MAX_CLIENTS },
+	{ "busy-poll",		required_argument,	NULL, OPT_BUSY_POLL },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
@@ -43,13 +45,16 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp,
 "usage: %s [-hv] [-s path] [--max-queue bytes] [--max-frame bytes]\n"
-"          [--max-clients n] [--version]\n"
+"          [--max-clients n] [--busy-poll usec] [--version]\n"
 "  -s, --socket-file PATH  listen on PATH (default: $CCBUS_SOCKET, else\n"
 "                          %s)\n"
 "      --max-frame BYTES   largest frame accepted (default 16M; K, M, G)\n"
 "      --max-queue BYTES   output queue cap per client, >= max-frame\n"
 "                          (default 64M)\n"
 "      --max-clients N     connections accepted at once (default %d)\n"
+"      --busy-poll USEC    after each frame, keep polling for USEC\n"
+"                          microseconds before sleeping: lower latency,\n"
+"                          a busy CPU while traffic flows (default 0: off)\n"
 "  -v, --verbose           log more: once info, twice debug\n"
 "  -h, --help              this help\n"
 "      --version           print the version\n",
@@ -69,15 +74,14 @@ parse_size(const char *opt, const char *arg)
 }
 
 static unsigned
-parse_count(const char *opt, const char *arg)
+parse_count(const char *opt, const char *arg, unsigned long max)
 {
 	char *end;
 	unsigned long v;
 
 	v = strtoul(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' ||
-	    v > MSGQ_MAX_MAX_CLIENTS)
-		fatalx("--%s: invalid number '%s'", opt, arg);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || v > max)
+		fatalx("--%s: invalid number '%s' (0 to %lu)", opt, arg, max);
 	return (unsigned)v;
 }
 
@@ -99,7 +103,12 @@ parse_options(int argc, char **argv, struct msgq_config *cfg)
 			cfg->max_frame = parse_size("max-frame", optarg);
 			break;
 		case OPT_MAX_CLIENTS:
-			cfg->max_clients = parse_count("max-clients", optarg);
+			cfg->max_clients = parse_count("max-clients", optarg,
+			    MSGQ_MAX_MAX_CLIENTS);
+			break;
+		case OPT_BUSY_POLL:
+			cfg->busy_poll_us = parse_count("busy-poll", optarg,
+			    MSGQ_MAX_BUSY_POLL_US);
 			break;
 		case 'v':
 			log_setverbose(++verbose);
@@ -115,8 +124,9 @@ parse_options(int argc, char **argv, struct msgq_config *cfg)
 	}
 	if (optind != argc)
 		usage(stderr, 1);
-	if (cfg->sockpath == NULL && (cfg->sockpath = getenv("CCBUS_SOCKET"))
-	    == NULL)
+	/* An empty CCBUS_SOCKET counts as unset, as it does for libcc. */
+	if (cfg->sockpath == NULL && ((cfg->sockpath = getenv("CCBUS_SOCKET"))
+	    == NULL || *cfg->sockpath == '\0'))
 		cfg->sockpath = CCBUS_DEFAULT_SOCKET;
 	if (msgq_config_check(cfg->max_frame, cfg->max_queue, cfg->max_clients,
 	    err, sizeof(err)) == -1)
@@ -183,8 +193,8 @@ main(int argc, char **argv)
 	if (ev_term == NULL || ev_int == NULL ||
 	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1)
 		fatalx("cannot set up signal events");
-	if (event_base_dispatch(base) == -1)
-		fatalx("event_base_dispatch failed");
+	if (msgq_run(m) == -1)
+		fatalx("the event loop failed");
 	log_info("exiting");
 	event_free(ev_term);
 	event_free(ev_int);

@@ -56,7 +56,10 @@ struct msgq_config {
 	size_t		 max_frame;	/* PROTOCOL.md section 2 */
 	size_t		 max_queue;	/* section 6, >= max_frame */
 	unsigned	 max_clients;	/* connections accepted at once */
+	unsigned	 busy_poll_us;	/* spin after activity; 0: never */
 };
+
+#define MSGQ_MAX_BUSY_POLL_US	100000	/* 0.1 s */
 
 void	msgq_config_defaults(struct msgq_config *cfg);
 int	msgq_config_check(size_t max_frame, size_t max_queue,
@@ -252,6 +255,7 @@ struct msgq {
 struct msgq *msgq_new(struct event_base *base, const struct msgq_config *cfg);
 void	msgq_free(struct msgq *m);
 int	msgq_start(struct msgq *m);
+int	msgq_run(struct msgq *m);
 void	msgq_stop(struct msgq *m, const char *why);
 void	msgq_check_drained(struct msgq *m);
 void	msgq_schedule_flush(struct msgq *m, struct msgq_client *c);

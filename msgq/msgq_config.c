@@ -20,6 +20,7 @@ msgq_config_defaults(struct msgq_config *cfg)
 	cfg->max_frame = CC_WIRE_MAX_FRAME;
 	cfg->max_queue = MSGQ_DEFAULT_MAX_QUEUE;
 	cfg->max_clients = MSGQ_DEFAULT_MAX_CLIENTS;
+	cfg->busy_poll_us = 0;
 }
 
 /*

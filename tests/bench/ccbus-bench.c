@@ -13,7 +13,9 @@
  *           receipt.
  *
  * It starts its own ccbus-msgq on a temporary socket (from --msgq PATH or
- * $CCBUS_BUILDDIR) unless -S names a running one. Times come from
+ * $CCBUS_BUILDDIR) unless -S names a running one; -B USEC starts it with
+ * --busy-poll USEC. `all` runs rtt and fanout twice: with msgq's default
+ * (no busy polling), then with --busy-poll 50, tagged "[busy-poll 50us]". Times come from
  * CLOCK_MONOTONIC, which all processes on the machine share.
  */
 #include "config.h"
@@ -42,6 +44,8 @@ struct opts {
 	int subs;		/* fanout subscribers */
 	const char *sock;	/* -S: a running msgq */
 	const char *msgq;	/* --msgq: the daemon to start */
+	unsigned busy_poll;	/* -B: msgq's --busy-poll, microseconds */
+	char tag[32];		/* after the mode's name, e.g. "[busy-poll 50us]" */
 };
 
 /* A subscriber's report to the publisher. */
@@ -152,10 +156,11 @@ cmp_i64(const void *a, const void *b)
 
 /* "NAME: X calls/s p50 Y us p99 Z us" from n round trips in lat[]. */
 static void
-print_calls(const char *name, int64_t *lat, long n, int64_t total_ns)
+print_calls(const char *name, const char *tag, int64_t *lat, long n,
+    int64_t total_ns)
 {
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_i64);
-	printf("%s: %.0f calls/s p50 %.1f us p99 %.1f us\n", name,
+	printf("%s%s: %.0f calls/s p50 %.1f us p99 %.1f us\n", name, tag,
 	    (double)n * 1e9 / (double)total_ns, (double)lat[n / 2] / 1e3,
 	    (double)lat[(n * 99) / 100] / 1e3);
 	fflush(stdout);
@@ -224,7 +229,7 @@ bench_rtt(const char *sock, const struct opts *o)
 		rtt_call(s, body, len);
 		lat[i] = now_ns() - t0;
 	}
-	print_calls("rtt", lat, n, now_ns() - start);
+	print_calls("rtt", o->tag, lat, n, now_ns() - start);
 	cc_session_free(s);
 	/* B serves until told otherwise: its session outlives A's. */
 	kill(pid, SIGTERM);
@@ -370,7 +375,7 @@ bench_floor(const struct opts *o)
 		floor_call(sp[0], dec, &h, &rh, body, len);
 		lat[i] = now_ns() - t0;
 	}
-	print_calls("floor", lat, n, now_ns() - start);
+	print_calls("floor", o->tag, lat, n, now_ns() - start);
 	close(sp[0]);
 	waitpid(pid, NULL, 0);
 	cc_header_clear(&rh);
@@ -454,8 +459,8 @@ bench_fanout(const char *sock, const struct opts *o)
 	close(ready[0]);
 	close(out[0]);
 	secs = (double)(end - start) / 1e9;
-	printf("fanout: %d subscribers %zu B: %.0f msgs/s %.1f MB/s\n",
-	    o->subs, o->size, (double)n * o->subs / secs,
+	printf("fanout%s: %d subscribers %zu B: %.0f msgs/s %.1f MB/s\n",
+	    o->tag, o->subs, o->size, (double)n * o->subs / secs,
 	    (double)n * o->subs * (double)o->size / secs / 1e6);
 	fflush(stdout);
 	cc_session_free(s);
@@ -468,7 +473,7 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: ccbus-bench [rtt|fanout|floor|all] [-n N] [-s size] "
 	    "[-c subscribers]\n"
-	    "                   [-S socket | --msgq PATH]\n");
+	    "                   [-S socket | --msgq PATH [-B usec]]\n");
 	exit(status);
 }
 
@@ -482,13 +487,14 @@ parse(int argc, char **argv, struct opts *o, const char **mode)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "n:s:c:S:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:s:c:S:B:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n': o->n = atol(optarg); break;
 		case 's': o->size = (size_t)atol(optarg); break;
 		case 'c': o->subs = atoi(optarg); break;
 		case 'S': o->sock = optarg; break;
 		case 'm': o->msgq = optarg; break;
+		case 'B': o->busy_poll = (unsigned)atoi(optarg); break;
 		case 'h': usage(0);
 		default: usage(64);
 		}
@@ -506,7 +512,7 @@ start_msgq(const struct opts *o)
 	struct tl_msgq *m = tl_msgq_new();
 	long n = o->n > 0 ? o->n : 100000;
 	size_t q = (size_t)n * (o->size + 128);
-	char queue[32], frame[32];
+	char queue[32], frame[32], busy[32];
 
 	if (o->msgq != NULL)
 		tl_msgq_set_path(o->msgq);
@@ -514,19 +520,40 @@ start_msgq(const struct opts *o)
 		q = 64u << 20;
 	snprintf(queue, sizeof(queue), "%zu", q);
 	snprintf(frame, sizeof(frame), "%u", CC_WIRE_MAX_FRAME);
+	snprintf(busy, sizeof(busy), "%u", o->busy_poll);
 	if (m == NULL || tl_msgq_start(m, "--max-queue", queue, "--max-frame",
-	    frame, NULL) != 0)
+	    frame, "--busy-poll", busy, NULL) != 0)
 		die("cannot start %s (see %s)", tl_msgq_path(),
 		    m != NULL ? m->log : "?");
 	return m;
+}
+
+/* rtt and/or fanout through a msgq: -S's, or one of our own. */
+static void
+bench_through_msgq(struct opts *o, const char *mode, bool all)
+{
+	struct tl_msgq *m = NULL;
+	const char *sock = o->sock;
+
+	if (o->busy_poll > 0)
+		snprintf(o->tag, sizeof(o->tag), "[busy-poll %uus]",
+		    o->busy_poll);
+	if (sock == NULL) {
+		m = start_msgq(o);
+		sock = m->sock;
+	}
+	if (all || strcmp(mode, "rtt") == 0)
+		bench_rtt(sock, o);
+	if (all || strcmp(mode, "fanout") == 0)
+		bench_fanout(sock, o);
+	tl_msgq_free(m);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct opts o = { .n = 0, .size = 100, .subs = 4 };
-	struct tl_msgq *m = NULL;
-	const char *mode, *sock;
+	const char *mode;
 	bool all;
 
 	parse(argc, argv, &o, &mode);
@@ -537,15 +564,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (all || strcmp(mode, "floor") == 0)
 		bench_floor(&o);
-	if (all || strcmp(mode, "floor") != 0) {
-		if (o.sock == NULL)
-			m = start_msgq(&o);
-		sock = o.sock != NULL ? o.sock : m->sock;
-		if (all || strcmp(mode, "rtt") == 0)
-			bench_rtt(sock, &o);
-		if (all || strcmp(mode, "fanout") == 0)
-			bench_fanout(sock, &o);
-		tl_msgq_free(m);
+	if (all || strcmp(mode, "floor") != 0)
+		bench_through_msgq(&o, mode, all);
+	if (all && o.sock == NULL && o.busy_poll == 0) {
+		o.busy_poll = 50;
+		bench_through_msgq(&o, mode, all);
 	}
 	return 0;
 }

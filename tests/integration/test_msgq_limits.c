@@ -181,6 +181,70 @@ START_TEST(test_max_queue_below_max_frame_refused)
 }
 END_TEST
 
+static void
+expect_refused(const char *value)
+{
+	struct tl_msgq *m = tl_msgq_new();
+	const char *args[] = { "-s", NULL, "--busy-poll", value, NULL };
+
+	ck_assert_ptr_nonnull(m);
+	args[1] = m->sock;
+	ck_assert_msg(tl_msgq_run(m, args, WAIT) == 1,
+	    "--busy-poll %s was not refused", value);
+	ck_assert_msg(tl_file_contains(m->log, "--busy-poll"),
+	    "the error for --busy-poll %s does not name the option", value);
+	tl_msgq_free(m);
+}
+
+START_TEST(test_busy_poll_bad_values)
+{
+	expect_refused("abc");
+	expect_refused("-5");
+	expect_refused("100001");
+}
+END_TEST
+
+/* A frame through a busy-polling msgq, the Msgq group's answer, then an
+ * orderly exit: by SIGTERM (_i 0) or by the shutdown command (_i 1). */
+START_TEST(test_busy_poll_routes_and_stops)
+{
+	struct tl_msgq *m = tl_msgq_new();
+	struct tl_client *a, *b;
+	struct tl_frame f;
+	int64_t seq, reply;
+	char *text;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(tl_msgq_start(m, "--busy-poll", "2000", NULL), 0);
+	a = tl_client_new(m->sock);
+	b = tl_client_new(m->sock);
+	ck_assert(a != NULL && b != NULL);
+	ck_assert_int_eq(tl_client_subscribe(b, "Spin", NULL), 0);
+	ck_assert(tl_client_barrier(b, WAIT));
+	ck_assert_int_eq(tl_client_send_to(a, "Spin", "*",
+	    json_pack("{s:i}", "n", 7), true, &seq), 0);
+	ck_assert_int_eq(tl_client_read(b, WAIT, &f), 1);
+	ck_assert_str_eq(tl_frame_str(&f, "from"), a->lname);
+	ck_assert(tl_frame_int(&f, "seq", &reply) && reply == seq);
+	tl_frame_clear(&f);
+	if (_i == 0) {
+		ck_assert_int_eq(tl_msgq_stop(m), 0);
+	} else {
+		ck_assert_int_eq(tl_client_msgq_cmd(a, "shutdown", NULL, &f),
+		    0);
+		text = tl_json_text(f.body);
+		ck_assert_str_eq(text, "{\"result\":[0]}");
+		free(text);
+		tl_frame_clear(&f);
+		ck_assert_int_eq(tl_msgq_wait_exit(m, WAIT), 0);
+	}
+	ck_assert_int_ne(access(m->sock, F_OK), 0);
+	tl_client_free(a);
+	tl_client_free(b);
+	tl_msgq_free(m);
+}
+END_TEST
+
 static Suite *
 limits_suite(void)
 {
@@ -193,6 +257,8 @@ limits_suite(void)
 	tcase_add_test(tc, test_max_frame_is_inclusive);
 	suite_add_tcase(s, tc);
 	tcase_add_test(opt, test_max_queue_below_max_frame_refused);
+	tcase_add_test(opt, test_busy_poll_bad_values);
+	tcase_add_loop_test(opt, test_busy_poll_routes_and_stops, 0, 2);
 	suite_add_tcase(s, opt);
 	return s;
 }
