@@ -108,20 +108,33 @@ msgq_now_us(void)
 }
 
 /*
+ * One turn of the loop: 1 if it is over (told to exit, or, as for
+ * event_base_dispatch(), no event left to wait for), -1 on error, else 0.
+ */
+static int
+msgq_turn(struct msgq *m, int flags)
+{
+	int r;
+
+	if ((r = event_base_loop(m->base, flags)) == -1)
+		return -1;
+	return r == 1 || event_base_got_exit(m->base);
+}
+
+/*
  * Poll without sleeping until busy_poll_us pass with no frame read.
- * Returns 1 if the loop was told to exit, -1 on error, 0 when idle.
+ * Returns as msgq_turn(), 0 meaning idle.
  */
 static int
 msgq_spin(struct msgq *m)
 {
 	uint64_t seen = m->stats.frames_in;
 	int64_t idle_since = msgq_now_us();
+	int r;
 
 	for (;;) {
-		if (event_base_loop(m->base, EVLOOP_NONBLOCK) == -1)
-			return -1;
-		if (event_base_got_exit(m->base))
-			return 1;
+		if ((r = msgq_turn(m, EVLOOP_NONBLOCK)) != 0)
+			return r;
 		if (m->stats.frames_in != seen) {
 			seen = m->stats.frames_in;
 			idle_since = msgq_now_us();
@@ -145,14 +158,10 @@ msgq_run(struct msgq *m)
 
 	if (m->cfg.busy_poll_us == 0)
 		return event_base_dispatch(m->base) == -1 ? -1 : 0;
-	for (;;) {
-		if ((r = msgq_spin(m)) != 0)
-			return r == 1 ? 0 : -1;
-		if (event_base_loop(m->base, EVLOOP_ONCE) == -1)
-			return -1;
-		if (event_base_got_exit(m->base))
-			return 0;
-	}
+	while ((r = msgq_spin(m)) == 0 &&
+	    (r = msgq_turn(m, EVLOOP_ONCE)) == 0)
+		;
+	return r == 1 ? 0 : -1;
 }
 
 /*
