@@ -7,5 +7,6 @@
 #include <cc/codec.h>
 #include <cc/message.h>
 #include <cc/session.h>
+#include <cc/spec.h>
 
 #endif
