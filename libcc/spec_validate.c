@@ -196,6 +196,22 @@ find_item(const json_t *items, const char *name)
 	return NULL;
 }
 
+/* Validate value against item, its path extended by "/name" or, for name
+ * NULL, by "[index]". */
+static int
+validate_child(struct vctx *c, const json_t *item, const json_t *value,
+    const char *name, size_t index)
+{
+	size_t old;
+	int rc;
+
+	old = name != NULL ? path_push(c, "/%s", name) :
+	    path_push(c, "[%zu]", index);
+	rc = validate_value(c, item, value);
+	path_pop(c, old);
+	return rc;
+}
+
 /* Unknown keys first: a misspelt key then reads as such, not as the
  * missing item it was meant to be. */
 static int
@@ -203,7 +219,7 @@ validate_object(struct vctx *c, const json_t *items, const json_t *obj)
 {
 	const json_t *item, *v;
 	const char *key;
-	size_t i, old;
+	size_t i;
 	int rc;
 
 	json_object_foreach((json_t *)obj, key, v) {
@@ -227,10 +243,7 @@ validate_object(struct vctx *c, const json_t *items, const json_t *obj)
 			}
 			continue;
 		}
-		old = path_push(c, "/%s", name);
-		rc = validate_value(c, item, v);
-		path_pop(c, old);
-		if (rc != CC_OK)
+		if ((rc = validate_child(c, item, v, name, 0)) != CC_OK)
 			return rc;
 	}
 	return CC_OK;
@@ -248,16 +261,12 @@ walk_list(struct vctx *c, const json_t *item, const json_t *value)
 {
 	const json_t *sub = json_object_get(item, "list_item_spec");
 	const json_t *v;
-	size_t i, old;
+	size_t i;
 	int rc;
 
-	json_array_foreach(value, i, v) {
-		old = path_push(c, "[%zu]", i);
-		rc = validate_value(c, sub, v);
-		path_pop(c, old);
-		if (rc != CC_OK)
+	json_array_foreach(value, i, v)
+		if ((rc = validate_child(c, sub, v, NULL, i)) != CC_OK)
 			return rc;
-	}
 	return CC_OK;
 }
 
@@ -267,16 +276,11 @@ walk_named_set(struct vctx *c, const json_t *item, const json_t *value)
 	const json_t *sub = json_object_get(item, "named_set_item_spec");
 	const char *key;
 	json_t *v;
-	size_t old;
 	int rc;
 
-	json_object_foreach((json_t *)value, key, v) {
-		old = path_push(c, "/%s", key);
-		rc = validate_value(c, sub, v);
-		path_pop(c, old);
-		if (rc != CC_OK)
+	json_object_foreach((json_t *)value, key, v)
+		if ((rc = validate_child(c, sub, v, key, 0)) != CC_OK)
 			return rc;
-	}
 	return CC_OK;
 }
 
