@@ -12,7 +12,7 @@ libcc_libcc_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined \
 ccincludedir = $(includedir)/cc
 ccinclude_HEADERS = libcc/cc/cc.h libcc/cc/error.h libcc/cc/wire.h \
 	libcc/cc/codec.h libcc/cc/message.h libcc/cc/session.h \
-	libcc/cc/spec.h
+	libcc/cc/spec.h libcc/cc/module.h
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = libcc/libcc.pc
@@ -20,3 +20,4 @@ pkgconfig_DATA = libcc/libcc.pc
 include libcc/wire.mk
 include libcc/session.mk
 include libcc/spec.mk
+include libcc/module.mk

@@ -25,6 +25,14 @@ struct cc_spec {
 	const json_t	*statistics;
 };
 
+const char *
+cc_spec_dir(void)
+{
+	const char *env = getenv("CCBUS_SPECDIR");
+
+	return env != NULL && *env != '\0' ? env : CCBUS_SPECDIR;
+}
+
 int
 cc_spec_load(const char *path, struct cc_spec **out, char *err,
     size_t errlen)

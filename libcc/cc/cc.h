@@ -8,5 +8,6 @@
 #include <cc/message.h>
 #include <cc/session.h>
 #include <cc/spec.h>
+#include <cc/module.h>
 
 #endif

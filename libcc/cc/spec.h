@@ -18,6 +18,12 @@
 extern "C" {
 #endif
 
+/*
+ * The directory of the installed spec files: $CCBUS_SPECDIR if set and
+ * not empty, else the compiled default ($(datadir)/ccbus/specs). Borrowed.
+ */
+const char *cc_spec_dir(void);
+
 /* A module spec that passed every rule. Immutable. */
 struct cc_spec;
 

@@ -60,3 +60,7 @@ TEST_EXTENSIONS = .py
 PY_LOG_COMPILER = python3
 TESTS += tests/integration/test_independent_client.py
 EXTRA_DIST += tests/integration/test_independent_client.py
+
+include tests/integration/cfgmgr.mk
+include tests/integration/module.mk
+include tests/integration/msgq_config.mk

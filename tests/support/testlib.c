@@ -232,13 +232,31 @@ tl_msgq_new(void)
 	return m;
 }
 
+struct tl_msgq *
+tl_daemon_new(const char *rel)
+{
+	struct tl_msgq *m = tl_msgq_new();
+	const char *b = getenv("CCBUS_BUILDDIR");
+	const char *base = strrchr(rel, '/');
+
+	if (m == NULL)
+		return NULL;
+	base = base != NULL ? base + 1 : rel;
+	snprintf(m->prog, sizeof(m->prog), "%s/%s",
+	    b != NULL && *b != '\0' ? b : ".", rel);
+	snprintf(m->log, sizeof(m->log), "%s/%s.log", m->dir, base);
+	snprintf(m->out, sizeof(m->out), "%s/%s.out", m->dir, base);
+	return m;
+}
+
 /*
  * argv for execvp: the wrapper's words, the daemon, args. Under a wrapper
  * the daemon (a libtool wrapper script in the build tree) is run through
  * "libtool --mode=execute" so that valgrind sees the real binary.
  */
 static int
-build_argv(char *words, const char **argv, const char *const *args)
+build_argv(const struct tl_msgq *m, char *words, const char **argv,
+    const char *const *args)
 {
 	static char libtool[TL_PATH_MAX];
 	const char *w = getenv("CCBUS_TEST_WRAPPER");
@@ -257,7 +275,7 @@ build_argv(char *words, const char **argv, const char *const *args)
 		    t = strtok(NULL, " "))
 			argv[n++] = t;
 	}
-	argv[n++] = tl_msgq_path();
+	argv[n++] = m->prog[0] != '\0' ? m->prog : tl_msgq_path();
 	for (int i = 0; args[i] != NULL && n < TL_MAX_ARGS - 1; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -298,7 +316,7 @@ tl_msgq_spawn(struct tl_msgq *m, const char *const *args)
 	pid_t parent = getpid();
 	pid_t pid;
 
-	build_argv(words, argv, args);
+	build_argv(m, words, argv, args);
 	fflush(NULL);
 	pid = fork();
 	if (pid == -1)

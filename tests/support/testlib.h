@@ -60,6 +60,7 @@ void tl_cleanup(void);
  * path tl_msgq_start() gives it, log its captured stderr, out its stdout.
  */
 struct tl_msgq {
+	char prog[TL_PATH_MAX];	/* "" for ccbus-msgq (tl_msgq_path()) */
 	char dir[TL_DIR_MAX];
 	char sock[TL_PATH_MAX];
 	char log[TL_PATH_MAX];
@@ -76,6 +77,13 @@ void tl_msgq_set_path(const char *path);
 
 /* A new temporary directory and paths in it; nothing started. NULL on error. */
 struct tl_msgq *tl_msgq_new(void);
+/*
+ * The same for another daemon of the build tree: rel is its path under
+ * $CCBUS_BUILDDIR ("cfgmgr/ccbus-cfgmgr"); log and out are named after its
+ * base name, sock is unused unless the test fills it. Every tl_msgq_*
+ * call below works on it (tl_msgq_start() passes "-s sock").
+ */
+struct tl_msgq *tl_daemon_new(const char *rel);
 /*
  * Start the daemon with exactly args (NULL-terminated, program name not
  * included), the wrapper prefixed, stdout/stderr to m->out/m->log. Does not

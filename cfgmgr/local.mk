@@ -1,0 +1,1 @@
+# ccbus-cfgmgr: the configuration manager (filled in by the cfgmgr work).

@@ -1,0 +1,1 @@
+# libcc module API (cc/module.h).

@@ -1,0 +1,1 @@
+# Example modules (filled in by the module work).
