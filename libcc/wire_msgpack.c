@@ -3,8 +3,12 @@
  * json_t codec. One item at a time, no allocation, every length and count
  * checked against the bytes actually present: this is where a hostile peer
  * meets libcc first, so nothing it writes is trusted to size anything.
+ * cc_msgpack_check() offers the same guarantee to callers that decode
+ * with msgpack-c (msgq).
  */
 #include <string.h>
+
+#include "cc/error.h"
 
 #include "wire-internal.h"
 
@@ -242,4 +246,40 @@ libcc_mp_skip(const unsigned char *buf, size_t len, size_t *off,
 		if (top == 0)
 			return 0;
 	}
+}
+
+int
+cc_msgpack_check(const void *buf, size_t len, size_t *used, char *err,
+    size_t errlen)
+{
+	size_t off = 0;
+	int rc;
+
+	if (buf == NULL && len > 0) {
+		libcc_errf(err, errlen, "no buffer");
+		return CC_EINVAL;
+	}
+	rc = libcc_mp_skip(buf, len, &off, LIBCC_MP_MAX_DEPTH);
+	switch (rc) {
+	case 0:
+		break;
+	case LIBCC_MP_TRUNCATED:
+		libcc_errf(err, errlen, "truncated value at byte %zu", off);
+		return CC_EDECODE;
+	case LIBCC_MP_INVALID:
+		libcc_errf(err, errlen, "invalid byte 0xc1 at byte %zu", off);
+		return CC_EDECODE;
+	default:
+		libcc_errf(err, errlen, "containers nested deeper than %d at "
+		    "byte %zu", LIBCC_MP_MAX_DEPTH, off);
+		return CC_EDECODE;
+	}
+	if (used != NULL)
+		*used = off;
+	else if (off != len) {
+		libcc_errf(err, errlen, "trailing bytes after the value at "
+		    "byte %zu", off);
+		return CC_EDECODE;
+	}
+	return CC_OK;
 }

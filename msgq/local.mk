@@ -14,10 +14,13 @@ msgq_libmsgq_la_SOURCES = \
 	msgq/msgq_route.c \
 	msgq/msgq_answer.c \
 	msgq/msgq_notify.c \
-	msgq/msgq_cmd.c
-msgq_libmsgq_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(MSGPACK_CFLAGS)
+	msgq/msgq_cmd.c \
+	msgq/msgq_cfg.c
+# jansson only for msgq_cfg.c, to encode msgq's module spec at start-up.
+msgq_libmsgq_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(MSGPACK_CFLAGS) \
+	$(JANSSON_CFLAGS)
 msgq_libmsgq_la_LIBADD = libcc/libcc.la common/libcommon.la \
-	$(LIBEVENT_LIBS) $(MSGPACK_LIBS)
+	$(LIBEVENT_LIBS) $(MSGPACK_LIBS) $(JANSSON_LIBS)
 
 pkglibexec_PROGRAMS += msgq/ccbus-msgq
 msgq_ccbus_msgq_SOURCES = msgq/main.c

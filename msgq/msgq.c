@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cc/spec.h>
+
 #include "log.h"
 #include "msgq.h"
 #include "xmalloc.h"
@@ -41,6 +43,7 @@ msgq_new(struct event_base *base, const struct msgq_config *cfg)
 	m->base = base;
 	m->cfg = *cfg;
 	m->cfg.sockpath = cfg->sockpath != NULL ? xstrdup(cfg->sockpath) : NULL;
+	m->mod.base = m->cfg;
 	m->euid = geteuid();
 	m->started = m->stats.started = time(NULL);
 	if (gethostname(m->hostname, sizeof(m->hostname) - 1) == -1 ||
@@ -84,18 +87,25 @@ msgq_free(struct msgq *m)
 	msgq_hash_free(m->lnames);
 	cc_header_clear(&m->hdr);
 	msgpack_sbuffer_destroy(&m->sbuf);
+	msgq_cfg_clear(m);
 	free(m->rbuf);
 	free((char *)m->cfg.sockpath);
 	free(m);
 }
 
-/* Open the socket (fatal if PROTOCOL.md section 1 forbids it). */
+/*
+ * Open the socket (fatal if PROTOCOL.md section 1 forbids it), then load
+ * msgq's own module spec (a missing one only costs the configuration).
+ */
 int
 msgq_start(struct msgq *m)
 {
 	if (m->cfg.sockpath == NULL)
 		fatalx("%s: no socket path", __func__);
-	return msgq_server_open(m);
+	if (msgq_server_open(m) == -1)
+		return -1;
+	msgq_cfg_load(m, cc_spec_dir());
+	return 0;
 }
 
 static int64_t
@@ -150,18 +160,29 @@ msgq_spin(struct msgq *m)
  * which saves the two wake-ups a call through msgq costs over a direct
  * call (ccbus-bench rtt: about +40% calls/s on two cores). The price is
  * a busy CPU while traffic flows, so it is off unless asked for.
+ *
+ * busy_poll_us may change while this runs (a configuration): turning it
+ * on breaks event_base_dispatch() (msgq_set_limits), turning it off
+ * takes effect when the current spin goes idle.
  */
 int
 msgq_run(struct msgq *m)
 {
 	int r;
 
-	if (m->cfg.busy_poll_us == 0)
-		return event_base_dispatch(m->base) == -1 ? -1 : 0;
-	while ((r = msgq_spin(m)) == 0 &&
-	    (r = msgq_turn(m, EVLOOP_ONCE)) == 0)
-		;
-	return r == 1 ? 0 : -1;
+	for (;;) {
+		if (m->cfg.busy_poll_us == 0) {
+			if (event_base_dispatch(m->base) == -1)
+				return -1;
+			if (!event_base_got_break(m->base))
+				return 0;
+			continue;
+		}
+		if ((r = msgq_spin(m)) == 0)
+			r = msgq_turn(m, EVLOOP_ONCE);
+		if (r != 0)
+			return r == 1 ? 0 : -1;
+	}
 }
 
 /*
@@ -179,6 +200,7 @@ msgq_stop(struct msgq *m, const char *why)
 		return;
 	m->stopping = 1;
 	log_info("stopping: %s", why);
+	msgq_cfg_stopping(m);
 	msgq_server_close(m);
 	TAILQ_FOREACH(c, &m->clients, entry)
 		msgq_client_stop_reading(c);
@@ -281,22 +303,26 @@ msgq_reapcb(int fd, short events, void *arg)
 	msgq_check_drained(m);
 }
 
-/* New limits (already checked with msgq_config_check), applied live. */
+/*
+ * New settings (already checked with msgq_config_check), applied live:
+ * the limits and busy_poll_us of cfg; its sockpath is not used.
+ */
 void
-msgq_set_limits(struct msgq *m, size_t max_frame, size_t max_queue,
-    unsigned max_clients)
+msgq_set_limits(struct msgq *m, const struct msgq_config *cfg)
 {
 	struct msgq_client *c;
 
-	if (max_frame != m->cfg.max_frame) {
+	if (cfg->max_frame != m->cfg.max_frame) {
 		TAILQ_FOREACH(c, &m->clients, entry)
-			cc_decoder_set_max_frame(c->dec, max_frame);
+			cc_decoder_set_max_frame(c->dec, cfg->max_frame);
 	}
-	m->cfg.max_frame = max_frame;
-	m->cfg.max_queue = max_queue;
-	m->cfg.max_clients = max_clients;
-	log_info("limits: max_frame %zu, max_queue %zu, max_clients %u",
-	    max_frame, max_queue, max_clients);
+	/* event_base_dispatch() never looks at busy_poll_us: leave it. */
+	if (m->cfg.busy_poll_us == 0 && cfg->busy_poll_us != 0)
+		event_base_loopbreak(m->base);
+	m->cfg.max_frame = cfg->max_frame;
+	m->cfg.max_queue = cfg->max_queue;
+	m->cfg.max_clients = cfg->max_clients;
+	m->cfg.busy_poll_us = cfg->busy_poll_us;
 }
 
 /* The live connection named lname, or NULL. */

@@ -3,7 +3,7 @@
  * its files share. One section per file, in dependency order: limits and
  * configuration, the hash table, the subscription table, output queues,
  * statistics, connections, the server socket, routing, msgq's own answers,
- * notifications and commands.
+ * notifications, commands, and msgq as a configured module.
  *
  * Ownership in one paragraph: struct msgq owns every client, the
  * subscription table and the listener. Received frames belong to the read
@@ -66,6 +66,26 @@ int	msgq_config_check(size_t max_frame, size_t max_queue,
 	    unsigned max_clients, char *err, size_t errlen);
 int	msgq_parse_size(const char *s, size_t *out);
 
+/*
+ * The settings a configuration may change (the config_data of
+ * specs/msgq.spec), each with its field in struct msgq_config and the
+ * range of one value; the rules between values are msgq_config_check's.
+ */
+struct msgq_setting {
+	const char	*name;		/* item_name in msgq.spec */
+	size_t		 off;		/* offsetof(struct msgq_config, ...) */
+	int		 is_size;	/* a size_t field, else unsigned */
+	uint64_t	 min, max;
+};
+
+#define MSGQ_NSETTINGS	4
+extern const struct msgq_setting msgq_settings[MSGQ_NSETTINGS];
+
+uint64_t msgq_setting_get(const struct msgq_config *cfg,
+	    const struct msgq_setting *s);
+void	msgq_setting_set(struct msgq_config *cfg, const struct msgq_setting *s,
+	    uint64_t v);
+
 /* msgq_hash.c: open hash, byte-string keys borrowed from the values */
 
 struct msgq_hash;
@@ -124,6 +144,8 @@ void	msgq_subs_group_members(struct msgq_subs *subs, struct cc_strref group,
 	    msgq_subs_member_fn *fn, void *arg);
 void	msgq_subscriber_groups(const struct msgq_subscriber *s,
 	    msgq_subs_group_fn *fn, void *arg);
+int	msgq_subscriber_in_group(const struct msgq_subscriber *s,
+	    struct cc_strref group);
 size_t	msgq_subs_ngroups(const struct msgq_subs *subs);
 
 /* msgq_outq.c: a connection's output queue */
@@ -167,6 +189,7 @@ struct msgq_stats {
 	uint64_t	undelivered;	/* copies lost with their recipient */
 	uint64_t	answers;	/* frames msgq itself sent... */
 	uint64_t	notifications;	/* ...and its notification copies */
+	uint64_t	commands;	/* copies of its commands to cfgmgr */
 	uint64_t	disconnects[MSGQ_DISC_COUNT];
 	time_t		started;
 };
@@ -214,6 +237,28 @@ void	msgq_client_flush(struct msgq_client *c);
 void	msgq_client_stop_reading(struct msgq_client *c);
 int	msgq_client_may_stop(const struct msgq_client *c);
 
+/* msgq_cfg.c: msgq as a configured module (PROTOCOL.md 9, CONFIG.md 3) */
+
+#define MSGQ_CFGMGR_GROUP	"ConfigManager"
+#define MSGQ_SPEC_FILE		"msgq.spec"
+
+/*
+ * What msgq needs to take part in the configuration. The command bodies
+ * are encoded once, when the spec is loaded: no json_t after start-up.
+ */
+struct msgq_cfgmod {
+	struct msgq_config	 base;		/* the command line's values */
+	char			*spec_cmd;	/* module_spec; NULL: no spec */
+	size_t			 spec_len;
+	char			*get_cmd;	/* get_config {module_name} */
+	size_t			 get_len;
+	char			*stop_cmd;	/* stopping {module_name} */
+	size_t			 stop_len;
+	int64_t			 seq;		/* last seq msgq used */
+	int64_t			 spec_seq;	/* awaited answers; 0: none */
+	int64_t			 get_seq;
+};
+
 /* msgq.c: the broker context */
 
 struct msgq {
@@ -240,6 +285,7 @@ struct msgq {
 	struct msgq_hash	*lnames;	/* lname -> client */
 	struct msgq_subs	*subs;
 	struct msgq_stats	 stats;
+	struct msgq_cfgmod	 mod;
 
 	struct event		*ev_flush;	/* deferred: flush the flushq */
 	struct event		*ev_reap;	/* deferred: free the deadq */
@@ -260,8 +306,7 @@ void	msgq_stop(struct msgq *m, const char *why);
 void	msgq_check_drained(struct msgq *m);
 void	msgq_schedule_flush(struct msgq *m, struct msgq_client *c);
 void	msgq_schedule_reap(struct msgq *m, struct msgq_client *c);
-void	msgq_set_limits(struct msgq *m, size_t max_frame, size_t max_queue,
-	    unsigned max_clients);
+void	msgq_set_limits(struct msgq *m, const struct msgq_config *cfg);
 struct msgq_client *msgq_lookup(struct msgq *m, struct cc_strref lname);
 
 /* msgq_server.c: the listening socket (PROTOCOL.md section 1) */
@@ -315,5 +360,20 @@ void	msgq_notify_members(struct msgq *m, const char *event,
 
 void	msgq_cmd_receive(struct msgq *m, struct msgq_client *c,
 	    struct cc_frame *f, const struct cc_header *h);
+int	msgq_body_unpack(msgpack_unpacked *u, const struct cc_frame *f,
+	    char *why, size_t whylen);
+const msgpack_object *msgq_obj_get(const msgpack_object *o, const char *key);
+struct cc_strref msgq_obj_str(const msgpack_object *o);
+
+/* msgq_cfg.c */
+
+void	msgq_cfg_load(struct msgq *m, const char *specdir);
+void	msgq_cfg_clear(struct msgq *m);
+void	msgq_cfg_subscribed(struct msgq *m, struct cc_strref group);
+void	msgq_cfg_answer(struct msgq *m, struct msgq_client *c,
+	    struct cc_frame *f, const struct cc_header *h);
+int	msgq_cfg_apply(struct msgq *m, const msgpack_object *conf,
+	    const char *source, char *err, size_t errlen);
+void	msgq_cfg_stopping(struct msgq *m);
 
 #endif

@@ -1,11 +1,13 @@
 /*
  * msgq's own commands (PROTOCOL.md section 9), received on group Msgq or
  * sent to "msgq": members, clients, stats, shutdown, config_update. The
- * body is decoded with msgpack-c (no json_t in msgq); a body that is not a
- * map with a "command" key is data and gets no answer. Each handler packs
- * the value of "result" ([rcode] or [rcode, value]) and the answer goes
- * back with the command's group and instance, to = its sender and
- * reply = its seq (section 7).
+ * body is decoded with msgpack-c (no json_t in msgq), once
+ * cc_msgpack_check() has bounded what msgpack-c may allocate for it; a
+ * body that is not a map with a "command" key is data and gets no answer.
+ * Each handler packs the value of "result" ([rcode] or [rcode, value])
+ * and the answer goes back with the command's group and instance, to =
+ * its sender and reply = its seq (section 7). Answers to msgq's own
+ * commands (frames with reply) go to msgq_cfg.c.
  */
 #include "config.h"
 
@@ -39,7 +41,8 @@ static const struct msgq_cmd {
 	{ "config_update",	msgq_cmd_config_update },
 };
 
-static struct cc_strref
+/* o's string (borrowed), or ptr NULL if o is not a str. */
+struct cc_strref
 msgq_obj_str(const msgpack_object *o)
 {
 	struct cc_strref s = { NULL, 0 };
@@ -52,7 +55,7 @@ msgq_obj_str(const msgpack_object *o)
 }
 
 /* The value of key in map o, or NULL (also when o is not a map). */
-static const msgpack_object *
+const msgpack_object *
 msgq_obj_get(const msgpack_object *o, const char *key)
 {
 	uint32_t i;
@@ -182,33 +185,12 @@ msgq_cmd_shutdown(struct msgq_cmd_ctx *x)
 }
 
 /*
- * One size setting of config_update: absent or nil keeps *v. Returns 0,
- * or -1 with the error answer packed.
+ * The args are the module's full stored configuration (CONFIG.md 2):
+ * msgq_cfg_apply() says what that means.
  */
-static int
-msgq_cmd_config_size(struct msgq_cmd_ctx *x, const char *key, size_t *v)
-{
-	const msgpack_object *o = msgq_obj_get(x->args, key);
-
-	if (o == NULL || o->type == MSGPACK_OBJECT_NIL)
-		return 0;
-	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-	    o->via.u64 > SIZE_MAX) {
-		msgq_pack_result(x->pk, 1, "%s should be a positive integer",
-		    key);
-		return -1;
-	}
-	*v = (size_t)o->via.u64;
-	return 0;
-}
-
-/* Apply max_frame, max_queue, max_clients live; other keys are ignored. */
 static void
 msgq_cmd_config_update(struct msgq_cmd_ctx *x)
 {
-	struct msgq *m = x->m;
-	size_t max_frame = m->cfg.max_frame, max_queue = m->cfg.max_queue;
-	size_t max_clients = m->cfg.max_clients;
 	char err[256];
 
 	if (x->args == NULL || x->args->type != MSGPACK_OBJECT_MAP) {
@@ -216,18 +198,13 @@ msgq_cmd_config_update(struct msgq_cmd_ctx *x)
 		    "should be a map");
 		return;
 	}
-	if (msgq_cmd_config_size(x, "max_frame", &max_frame) == -1 ||
-	    msgq_cmd_config_size(x, "max_queue", &max_queue) == -1 ||
-	    msgq_cmd_config_size(x, "max_clients", &max_clients) == -1)
-		return;
-	if (max_clients > MSGQ_MAX_MAX_CLIENTS)
-		max_clients = 0;	/* refused by the check below */
-	if (msgq_config_check(max_frame, max_queue, (unsigned)max_clients,
-	    err, sizeof(err)) == -1) {
+	if (msgq_cfg_apply(x->m, x->args, "config_update", err,
+	    sizeof(err)) == -1) {
+		log_warnx("client " CLIENT_FMT ": config_update refused: %s",
+		    CLIENT_ARGS(x->c), err);
 		msgq_pack_result(x->pk, 1, "%s", err);
 		return;
 	}
-	msgq_set_limits(m, max_frame, max_queue, (unsigned)max_clients);
 	msgq_pack_result(x->pk, 0, NULL);
 }
 
@@ -303,27 +280,61 @@ msgq_cmd_answer(struct msgq *m, struct msgq_client *c,
 }
 
 /*
+ * Decode f's body, a value from an untrusted peer, into u (initialised by
+ * the caller, who destroys it). cc_msgpack_check() first: msgpack-c sizes
+ * its allocations from the counts in the bytes before it checks them, and
+ * once the check has passed they are bounded by the body's size. Returns
+ * 0, or -1 with the reason in why (no body, not one whole msgpack value).
+ */
+int
+msgq_body_unpack(msgpack_unpacked *u, const struct cc_frame *f, char *why,
+    size_t whylen)
+{
+	const unsigned char *body;
+	size_t blen, off = 0;
+	int rc;
+
+	body = cc_frame_body(f, &blen);
+	if (blen == 0) {
+		snprintf(why, whylen, "no body");
+		return -1;
+	}
+	if (cc_msgpack_check(body, blen, NULL, why, whylen) != CC_OK)
+		return -1;
+	/* The check is at least as strict as msgpack-c (its nesting limit
+	 * is also 32, counting only non-empty containers): a failure here
+	 * is out of memory, reported and survived like a bad body. */
+	rc = msgpack_unpack_next(u, (const char *)body, blen, &off);
+	if (rc != MSGPACK_UNPACK_SUCCESS || off != blen) {
+		snprintf(why, whylen, "msgpack-c cannot unpack it (%d)", rc);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * A frame that msgq itself received (group Msgq or to "msgq"). Answers
- * to msgq (frames with reply) and plain data are ignored.
+ * to msgq (frames with reply) go to msgq_cfg.c; plain data, and bodies
+ * that are not one whole msgpack value, are ignored.
  */
 void
 msgq_cmd_receive(struct msgq *m, struct msgq_client *c, struct cc_frame *f,
     const struct cc_header *h)
 {
 	const msgpack_object *cmd;
-	const unsigned char *body;
 	msgpack_unpacked u;
-	size_t blen, off = 0;
 	char why[256];
 	int stop = 0;
 
-	if (h->flags & CC_HDR_REPLY)
+	if (h->flags & CC_HDR_REPLY) {
+		msgq_cfg_answer(m, c, f, h);
 		return;
-	body = cc_frame_body(f, &blen);
+	}
 	msgpack_unpacked_init(&u);
-	if (blen > 0 && msgpack_unpack_next(&u, (const char *)body, blen,
-	    &off) == MSGPACK_UNPACK_SUCCESS && off == blen &&
-	    (cmd = msgq_obj_get(&u.data, "command")) != NULL)
+	if (msgq_body_unpack(&u, f, why, sizeof(why)) == -1)
+		log_debug("client %s: body for msgq ignored: %s", c->lname,
+		    why);
+	else if ((cmd = msgq_obj_get(&u.data, "command")) != NULL)
 		msgq_cmd_answer(m, c, h, cmd, &stop);
 	else
 		log_debug("client %s: data for msgq ignored", c->lname);

@@ -1,16 +1,19 @@
 /*
  * msgq's settings: their defaults, the rules that tie them together
  * (max_queue never below max_frame), and the size syntax of the command
- * line ("64M"). Shared by main.c and the config_update command, so that
- * both refuse the same values with the same words.
+ * line ("64M"), and the table of the settings a configuration may change
+ * (msgq_settings[], the config_data of specs/msgq.spec). Shared by main.c
+ * and msgq_cfg.c, so that both refuse the same values with the same words.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "msgq.h"
 
 void
@@ -75,4 +78,42 @@ msgq_parse_size(const char *s, size_t *out)
 		return -1;
 	*out = (size_t)v << shift;
 	return 0;
+}
+
+const struct msgq_setting msgq_settings[MSGQ_NSETTINGS] = {
+	{ "max_frame", offsetof(struct msgq_config, max_frame), 1,
+	    CC_WIRE_MIN_FRAME, MSGQ_MAX_MAX_FRAME },
+	/* At least max_frame: msgq_config_check() says so in its words. */
+	{ "max_queue", offsetof(struct msgq_config, max_queue), 1,
+	    0, SIZE_MAX },
+	{ "max_clients", offsetof(struct msgq_config, max_clients), 0,
+	    1, MSGQ_MAX_MAX_CLIENTS },
+	{ "busy_poll", offsetof(struct msgq_config, busy_poll_us), 0,
+	    0, MSGQ_MAX_BUSY_POLL_US },
+};
+
+uint64_t
+msgq_setting_get(const struct msgq_config *cfg, const struct msgq_setting *s)
+{
+	const char *p = (const char *)cfg + s->off;
+
+	if (s->is_size)
+		return *(const size_t *)(const void *)p;
+	return *(const unsigned *)(const void *)p;
+}
+
+/* v must be within s's range (which fits the field). */
+void
+msgq_setting_set(struct msgq_config *cfg, const struct msgq_setting *s,
+    uint64_t v)
+{
+	char *p = (char *)cfg + s->off;
+
+	if (v < s->min || v > s->max)
+		fatalx("%s: %s %llu out of range", __func__, s->name,
+		    (unsigned long long)v);
+	if (s->is_size)
+		*(size_t *)(void *)p = (size_t)v;
+	else
+		*(unsigned *)(void *)p = (unsigned)v;
 }

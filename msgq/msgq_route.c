@@ -230,8 +230,10 @@ msgq_route_subscribe(struct msgq *m, struct msgq_client *c,
 	if (msgq_route_need_group(m, c, h) == -1)
 		return;
 	if (msgq_subs_add(m->subs, &c->sub, h->group, h->instance) ==
-	    MSGQ_SUBS_GROUP)
+	    MSGQ_SUBS_GROUP) {
 		msgq_notify_members(m, "subscribed", c, h->group);
+		msgq_cfg_subscribed(m, h->group);
+	}
 	log_debug("client %s: subscribed to %.*s/%.*s", c->lname,
 	    (int)h->group.len, h->group.ptr,
 	    h->instance.ptr != NULL ? (int)h->instance.len : 1,

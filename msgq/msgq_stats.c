@@ -52,7 +52,7 @@ msgq_stats_pack(struct msgq *m, msgpack_packer *pk)
 {
 	const struct msgq_stats *st = &m->stats;
 
-	msgpack_pack_map(pk, 16);
+	msgpack_pack_map(pk, 18);
 	msgq_stats_pack_u64(pk, "clients", m->nclients);
 	msgq_stats_pack_u64(pk, "connections", st->connections);
 	msgq_stats_pack_u64(pk, "frames_in", st->frames_in);
@@ -63,10 +63,12 @@ msgq_stats_pack(struct msgq *m, msgpack_packer *pk)
 	msgq_stats_pack_u64(pk, "undelivered", st->undelivered);
 	msgq_stats_pack_u64(pk, "answers", st->answers);
 	msgq_stats_pack_u64(pk, "notifications", st->notifications);
+	msgq_stats_pack_u64(pk, "commands", st->commands);
 	msgq_stats_pack_disconnects(st, pk);
 	msgq_stats_pack_u64(pk, "max_frame", m->cfg.max_frame);
 	msgq_stats_pack_u64(pk, "max_queue", m->cfg.max_queue);
 	msgq_stats_pack_u64(pk, "max_clients", m->cfg.max_clients);
+	msgq_stats_pack_u64(pk, "busy_poll", m->cfg.busy_poll_us);
 	msgq_stats_pack_u64(pk, "groups", msgq_subs_ngroups(m->subs));
 	msgq_stats_pack_u64(pk, "uptime", (uint64_t)(time(NULL) - st->started));
 }

@@ -434,6 +434,16 @@ msgq_subscriber_groups(const struct msgq_subscriber *s,
 		fn(gm->group->name, gm->group->len, arg);
 }
 
+/* Does s hold a subscription (any instance) in group? */
+int
+msgq_subscriber_in_group(const struct msgq_subscriber *s,
+    struct cc_strref group)
+{
+	if (s->bygroup == NULL || group.ptr == NULL)
+		return 0;
+	return msgq_hash_get(s->bygroup, group.ptr, group.len) != NULL;
+}
+
 size_t
 msgq_subs_ngroups(const struct msgq_subs *subs)
 {

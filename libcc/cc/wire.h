@@ -158,6 +158,33 @@ int cc_header_parse(struct cc_header *h, const void *buf, size_t len);
 int cc_frame_build(const struct cc_header *h, const void *body, size_t blen,
     size_t max_frame, struct cc_frame **out);
 
+/*
+ * Check, without allocating, that buf holds one complete msgpack value
+ * that a decoder may be given: nested at most 32 containers deep (the
+ * limit of cc_json_unpack and of msgpack-c's unpacker), every str, bin
+ * and ext length within the bytes present, and every array or map count
+ * bounded by them (each element takes at least one byte), byte 0xc1
+ * nowhere. ext values pass: this checks the shape, not the content.
+ *
+ * Why: msgpack-c's msgpack_unpack_next() allocates
+ * count * sizeof(msgpack_object) from an array or map header before it
+ * looks for the elements, so five bytes (dd 0f ff ff ff) make it reserve
+ * gigabytes. After this check passes, what it allocates is bounded by a
+ * small multiple of len (one msgpack_object, 24 bytes on 64-bit systems,
+ * per byte of input at most). Call it on untrusted bytes before
+ * msgpack-c's unpacker.
+ *
+ * used NULL: the value must fill buf exactly (trailing bytes are an
+ * error). used not NULL: bytes after the value are allowed and *used gets
+ * the value's size. Returns CC_OK, or CC_EDECODE with the reason and the
+ * offset in err when err is not NULL ("truncated value at byte 1",
+ * "containers nested deeper than 32 at byte 32", "trailing bytes after
+ * the value at byte 5"); CC_EINVAL if buf is NULL and len is not 0. An
+ * empty buf is truncated. buf is only read.
+ */
+int cc_msgpack_check(const void *buf, size_t len, size_t *used, char *err,
+    size_t errlen);
+
 /* A strref of a C string (ptr NULL for s NULL). */
 struct cc_strref cc_strref_of(const char *s);
 

@@ -649,6 +649,152 @@ START_TEST(test_decode_no_trust_in_length)
 }
 END_TEST
 
+/* cc_msgpack_check(): one whole value, bounded by the bytes present. */
+
+static int
+mp_check_hex(const char *hex, size_t *used, char *err, size_t errlen)
+{
+	unsigned char b[64];
+	size_t n = wt_hex(hex, b, sizeof(b));
+
+	return cc_msgpack_check(b, n, used, err, errlen);
+}
+
+START_TEST(test_msgpack_check_valid)
+{
+	static const char *const ok[] = {
+		"c0", "c3", "7f", "e0", "cf ff ff ff ff ff ff ff ff",
+		"cb 3f f0 00 00 00 00 00 00", "a0", "a3 61 62 63",
+		"c4 02 00 01", "d4 01 02", "90", "80",
+		"82 a1 61 01 a1 62 92 c0 c2",
+		"dd 00 00 00 02 01 02", "df 00 00 00 01 a1 6b 90",
+		/* {"command": ["stats"]} */
+		"81 a7 63 6f 6d 6d 61 6e 64 91 a5 73 74 61 74 73",
+	};
+	struct wt_mp m;
+	char err[128];
+	size_t i, used;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		ck_assert_msg(mp_check_hex(ok[i], NULL, err, sizeof(err)) ==
+		    CC_OK, "%s: %s", ok[i], err);
+	/* With used: the value's size, trailing bytes allowed. */
+	ck_assert_int_eq(mp_check_hex("92 01 02 c0 c0", &used, NULL, 0),
+	    CC_OK);
+	ck_assert_uint_eq(used, 3);
+	/* A map of 1000 keys packed by msgpack-c. */
+	wt_mp_init(&m);
+	msgpack_pack_map(&m.pk, 1000);
+	for (i = 0; i < 1000; i++) {
+		msgpack_pack_uint64(&m.pk, i);
+		msgpack_pack_str(&m.pk, 1);
+		msgpack_pack_str_body(&m.pk, "x", 1);
+	}
+	ck_assert_int_eq(cc_msgpack_check(m.sb.data, m.sb.size, NULL, err,
+	    sizeof(err)), CC_OK);
+	wt_mp_free(&m);
+}
+END_TEST
+
+START_TEST(test_msgpack_check_truncated)
+{
+	static const char *const bad[] = {
+		"92 01", "a3 61 62", "cd 01", "c4 05 00", "82 a1 61 01",
+		"d4 01", "df 00 00 00 01 a1 6b",
+	};
+	char err[128];
+	size_t i, used;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(mp_check_hex(bad[i], NULL, err, sizeof(err)) ==
+		    CC_EDECODE, "%s passed", bad[i]);
+		ck_assert_msg(strstr(err, "truncated") != NULL, "%s: %s",
+		    bad[i], err);
+		/* used does not make a truncated value whole. */
+		ck_assert_int_eq(mp_check_hex(bad[i], &used, NULL, 0),
+		    CC_EDECODE);
+	}
+	ck_assert_int_eq(cc_msgpack_check("", 0, NULL, err, sizeof(err)),
+	    CC_EDECODE);
+	ck_assert_int_eq(cc_msgpack_check(NULL, 0, NULL, NULL, 0), CC_EDECODE);
+	ck_assert_int_eq(cc_msgpack_check(NULL, 1, NULL, NULL, 0), CC_EINVAL);
+	/* 0xc1 is never msgpack. */
+	ck_assert_int_eq(mp_check_hex("91 c1", NULL, err, sizeof(err)),
+	    CC_EDECODE);
+	ck_assert_str_eq(err, "invalid byte 0xc1 at byte 1");
+}
+END_TEST
+
+/*
+ * The five bytes that make msgpack-c reserve 8 GiB (an array of 2^28 - 1
+ * elements announced, none present), and their map twin: refused at
+ * once, without allocating.
+ */
+START_TEST(test_msgpack_check_huge_counts)
+{
+	char err[128];
+	size_t used;
+
+	ck_assert_int_eq(mp_check_hex("dd 0f ff ff ff", NULL, err,
+	    sizeof(err)), CC_EDECODE);
+	ck_assert_str_eq(err, "truncated value at byte 0");
+	ck_assert_int_eq(mp_check_hex("df ff ff ff ff", &used, err,
+	    sizeof(err)), CC_EDECODE);
+	/* Nested inside a command, as a peer would send it. */
+	ck_assert_int_eq(mp_check_hex("81 a7 63 6f 6d 6d 61 6e 64 dd 0f ff "
+	    "ff ff", NULL, err, sizeof(err)), CC_EDECODE);
+	ck_assert_str_eq(err, "truncated value at byte 9");
+	/* A count exactly covered by one-byte elements passes. */
+	ck_assert_int_eq(mp_check_hex("dc 00 03 01 02 03", NULL, NULL, 0),
+	    CC_OK);
+	ck_assert_int_eq(mp_check_hex("dc 00 04 01 02 03", NULL, NULL, 0),
+	    CC_EDECODE);
+}
+END_TEST
+
+START_TEST(test_msgpack_check_depth)
+{
+	unsigned char b[64];
+	char err[128];
+	size_t i;
+
+	/* 32 nested arrays around nil: the deepest accepted. */
+	for (i = 0; i < 32; i++)
+		b[i] = 0x91;
+	b[32] = 0xc0;
+	ck_assert_int_eq(cc_msgpack_check(b, 33, NULL, err, sizeof(err)),
+	    CC_OK);
+	/* 33: refused, whatever follows. */
+	for (i = 0; i < 33; i++)
+		b[i] = 0x91;
+	b[33] = 0xc0;
+	ck_assert_int_eq(cc_msgpack_check(b, 34, NULL, err, sizeof(err)),
+	    CC_EDECODE);
+	ck_assert_str_eq(err, "containers nested deeper than 32 at byte 32");
+	/* Empty containers count as a level too. */
+	b[32] = 0x80;
+	ck_assert_int_eq(cc_msgpack_check(b, 33, NULL, NULL, 0), CC_EDECODE);
+}
+END_TEST
+
+START_TEST(test_msgpack_check_trailing)
+{
+	char err[128];
+	size_t used = 99;
+
+	ck_assert_int_eq(mp_check_hex("80 00", NULL, err, sizeof(err)),
+	    CC_EDECODE);
+	ck_assert_str_eq(err, "trailing bytes after the value at byte 1");
+	ck_assert_int_eq(mp_check_hex("01 c1", NULL, err, sizeof(err)),
+	    CC_EDECODE);
+	ck_assert_int_eq(mp_check_hex("01 c1", &used, NULL, 0), CC_OK);
+	ck_assert_uint_eq(used, 1);
+	/* Two whole values are not one. */
+	ck_assert_int_eq(mp_check_hex("91 01 91 02", NULL, NULL, 0),
+	    CC_EDECODE);
+}
+END_TEST
+
 static Suite *
 wire_suite(void)
 {
@@ -677,6 +823,13 @@ wire_suite(void)
 	tcase_add_test(tc, test_decode_set_max_frame);
 	tcase_add_test(tc, test_decode_large_frame);
 	tcase_add_test(tc, test_decode_no_trust_in_length);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("msgpack_check");
+	tcase_add_test(tc, test_msgpack_check_valid);
+	tcase_add_test(tc, test_msgpack_check_truncated);
+	tcase_add_test(tc, test_msgpack_check_huge_counts);
+	tcase_add_test(tc, test_msgpack_check_depth);
+	tcase_add_test(tc, test_msgpack_check_trailing);
 	suite_add_tcase(s, tc);
 	return s;
 }
