@@ -18,7 +18,9 @@
  * event_base: config_update commands reach config_cb reduced to the items
  * that changed, other commands reach command_cb after validation against
  * the spec, and `shutdown` ends the loop (or calls the shutdown callback).
- * libcc never owns the loop, never exits, never prints. Not thread-safe.
+ * So does the loss of the connection to msgq, after which
+ * cc_module_status() says why. libcc never owns the loop, never exits,
+ * never prints. Not thread-safe.
  *
  * Ownership: values passed to callbacks are borrowed for the call. A
  * callback's returned answer is a new reference that libcc takes.
@@ -40,9 +42,11 @@ struct cc_module;
 /*
  * The configuration handler. config is the full configuration (defaults
  * filled in) on the first call, then a map of only the items that changed
- * (an item whose stored value was removed appears with its default).
- * Return NULL or cc_answer_new(0, NULL) to accept; an error answer
- * (cc_answer_error(1, "...")) refuses: libcc keeps the previous
+ * (an item whose stored value was removed appears with its default, or as
+ * JSON null if it is optional without a default). During the call
+ * cc_module_config() is still the previous configuration (NULL on the
+ * first call). Return NULL or cc_answer_new(0, NULL) to accept; an error
+ * answer (cc_answer_error(1, "...")) refuses: libcc keeps the previous
  * configuration and sends the answer to the config manager, which rolls
  * the change back everywhere.
  */
@@ -50,18 +54,21 @@ typedef json_t *(*cc_config_cb)(struct cc_module *m, const json_t *config,
     void *arg);
 
 /*
- * The command handler: name is a command of the spec and args (never
- * NULL: an empty map when the command had none) passed
- * cc_spec_validate_command(). Return the answer: NULL means [0]; else
- * e.g. cc_answer_new(0, value) or cc_answer_error(1, "..."). Commands not
- * in the spec are answered [1, "Unknown command: X"] without calling it;
- * config_update and shutdown are handled by libcc.
+ * The command handler: name is a command of the spec and args passed
+ * cc_spec_validate_command(). args is never NULL: it is a map with the
+ * item_default of every argument left out filled in (so that the spec,
+ * not the handler, holds the defaults), empty when the command had no
+ * arguments and the spec gives no defaults. Return the answer: NULL
+ * means [0]; else e.g. cc_answer_new(0, value) or cc_answer_error(1,
+ * "..."). Commands not in the spec are answered [1, "Unknown command: X"]
+ * without calling it; config_update and shutdown are handled by libcc.
  */
 typedef json_t *(*cc_command_cb)(struct cc_module *m, const char *name,
     const json_t *args, void *arg);
 
 /* Called after a shutdown for this process was answered and `stopping`
- * sent: the module should leave its loop and clean up. */
+ * sent, or when the connection to msgq is lost (cc_module_status() then
+ * says so): the module should leave its loop and clean up. */
 typedef void (*cc_shutdown_cb)(struct cc_module *m, void *arg);
 
 /* A followed module's configuration: full (defaults filled) on the first
@@ -102,6 +109,7 @@ void cc_module_set_shutdown_cb(struct cc_module *m, cc_shutdown_cb cb,
  * with the full configuration; attach to the event base. Waits at most
  * timeout_ms for each exchange. Returns CC_OK, or:
  *   CC_ESYS / CC_EDECODE / CC_EINVAL  the spec file (message names it);
+ *   CC_EINVAL   also: the stored configuration does not match the spec;
  *   CC_ECONNECT, CC_ETIMEDOUT, CC_ECONNLOST  the bus;
  *   CC_ENORECIPIENT  no config manager on the bus;
  *   CC_EANSWER  the config manager refused the spec, or config_cb refused
@@ -115,12 +123,21 @@ int cc_module_start(struct cc_module *m, const char *socket, int timeout_ms);
 /*
  * Leave the bus in order: send `stopping` to ConfigManager, detach and
  * close. Callbacks are not called afterwards. Safe to call from a
- * callback; a no-op when not started.
+ * callback: it then takes effect when the callback returns (after the
+ * answer to the command being handled is sent). A no-op when not
+ * started. The module may be started again.
  */
 void cc_module_stop(struct cc_module *m);
 
 /* Words for the last error (borrowed; "" if none). */
 const char *cc_module_error(const struct cc_module *m);
+/*
+ * CC_OK, or why a started module left the bus by itself: the connection
+ * to msgq was lost (CC_ECONNLOST, CC_EFRAME, CC_EQUEUE), in which case
+ * the shutdown action has run and cc_module_error() says what happened.
+ * Lets a module tell an ordered shutdown (exit 0) from a failure.
+ */
+int cc_module_status(const struct cc_module *m);
 /* The module's name from its spec (borrowed), NULL before a start. */
 const char *cc_module_name(const struct cc_module *m);
 /* The loaded spec (borrowed), NULL before a start. */
@@ -142,14 +159,16 @@ const json_t *cc_module_get_value(const struct cc_module *m,
     const char *path);
 
 /*
- * Follow another module's configuration: fetch its spec and stored
- * configuration from the config manager (waiting at most timeout_ms),
- * call cb with the full configuration, then subscribe to its group and
- * call cb with what changed on every config_update sent to it (which
- * this module never answers). Only on a started module. Returns CC_OK,
- * CC_EINVAL (unknown module: the config manager has no spec for it),
- * CC_ESTATE (not started, or already followed), or the bus errors of
- * cc_call().
+ * Follow another module's configuration: subscribe to its group (first,
+ * so that no update is missed), fetch its spec and stored configuration
+ * from the config manager (waiting at most timeout_ms for each), call cb
+ * with the full configuration, then call cb with what changed on every
+ * valid config_update sent to that group (which this module never
+ * answers, nor any other command of that group). Only on a started
+ * module, not for its own name. Returns CC_OK, CC_EINVAL (unknown module:
+ * the config manager has no spec for it; its own name; a stored
+ * configuration that does not match the spec), CC_ESTATE (not started,
+ * or already followed), or the bus errors of cc_call().
  */
 int cc_module_add_remote_config(struct cc_module *m, const char *module,
     cc_remote_config_cb cb, void *arg, int timeout_ms);
@@ -170,7 +189,9 @@ int cc_module_notify(struct cc_module *m, const char *topic,
 /*
  * Call cb for every notification sent to notifications/<topic> from now
  * on (the subscription is active when this returns CC_OK). One callback
- * per topic; CC_ESTATE if not started or topic already subscribed.
+ * per topic; CC_ESTATE if not started or topic already subscribed, or the
+ * bus errors of cc_ping(). Unsubscribing returns CC_OK, or CC_EINVAL if
+ * topic was not subscribed.
  */
 int cc_module_subscribe_notification(struct cc_module *m, const char *topic,
     cc_notification_cb cb, void *arg);

@@ -64,3 +64,12 @@ EXTRA_DIST += tests/integration/test_independent_client.py
 include tests/integration/cfgmgr.mk
 include tests/integration/module.mk
 include tests/integration/msgq_config.mk
+
+# The configuration end to end: msgq + cfgmgr + modules (module API in
+# process, modules/hello as a process).
+check_PROGRAMS += tests/integration/test_config_suite
+TESTS += tests/integration/test_config_suite
+tests_integration_test_config_suite_SOURCES = \
+	tests/integration/test_config_suite.c
+tests_integration_test_config_suite_CFLAGS = $(ITEST_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_integration_test_config_suite_LDADD = $(ITEST_LDADD) $(LIBEVENT_LIBS)
