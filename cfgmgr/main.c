@@ -27,8 +27,6 @@ enum {
 };
 
 static const struct option longopts[] = {
-	{ "socket",		required_argument,	NULL, 's' },
-	/* The name PROTOCOL.md section 1 gives every program. */
 	{ "socket-file",	required_argument,	NULL, 's' },
 	{ "data-path",		required_argument,	NULL, 'p' },
 	{ "config-filename",	required_argument,	NULL, 'c' },
@@ -45,7 +43,7 @@ usage(FILE *fp, int status)
 	fprintf(fp,
 "usage: %s [-hv] [-s path] [-p dir] [-c name] [--clear-config]\n"
 "                    [--version]\n"
-"  -s, --socket PATH           msgq's socket (default: $CCBUS_SOCKET, else\n"
+"  -s, --socket-file PATH      msgq's socket (default: $CCBUS_SOCKET, else\n"
 "                              %s)\n"
 "  -p, --data-path DIR         where the configuration is stored\n"
 "                              (default %s)\n"

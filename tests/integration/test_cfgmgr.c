@@ -24,28 +24,6 @@ static struct tl_client *boss;	/* subscribed to Boss */
 static char datadir[TL_DIR_MAX + 16];
 static char dbpath[TL_DIR_MAX + 48];
 
-/* Every message to boss until {"running": "ConfigManager"}. */
-static bool
-wait_running(int timeout_ms)
-{
-	int64_t deadline = tl_now_ms() + timeout_ms;
-	struct tl_frame f;
-	const char *r;
-
-	while (tl_now_ms() < deadline) {
-		if (tl_client_read(boss, (int)(deadline - tl_now_ms()),
-		    &f) != 1)
-			return false;
-		r = json_string_value(json_object_get(f.body, "running"));
-		if (r != NULL && strcmp(r, "ConfigManager") == 0) {
-			tl_frame_clear(&f);
-			return true;
-		}
-		tl_frame_clear(&f);
-	}
-	return false;
-}
-
 /* Spawn cfgmgr on datadir with extra arguments (NULL-terminated). */
 static void
 cfg_spawn(const char *extra1, const char *extra2)
@@ -60,7 +38,8 @@ static void
 cfg_start(const char *extra)
 {
 	cfg_spawn(extra, NULL);
-	ck_assert_msg(wait_running(tl_ms(10000)), "cfgmgr not ready");
+	ck_assert_msg(tl_client_wait_running(boss, "ConfigManager",
+	    tl_ms(10000)), "cfgmgr not ready");
 	ck_assert(tl_log_wait(cf->log, "ready", WAIT));
 }
 

@@ -27,22 +27,12 @@ static struct tl_msgq *mq, *cf;
 static struct tl_client *c;	/* boss, operator and member watcher */
 static char datadir[TL_DIR_MAX + 16], dbpath[TL_DIR_MAX + 48];
 
-/* Frames to c until {"running": "ConfigManager"}. */
+/* c receives {"running": "ConfigManager"} once cfgmgr is ready. */
 static void
 wait_running(void)
 {
-	int64_t deadline = tl_now_ms() + tl_ms(10000);
-	struct tl_frame f;
-	const char *r;
-
-	for (;;) {
-		ck_assert_msg(tl_client_read(c, (int)(deadline -
-		    tl_now_ms()), &f) == 1, "cfgmgr not ready");
-		r = json_string_value(json_object_get(f.body, "running"));
-		tl_frame_clear(&f);
-		if (r != NULL)
-			return;
-	}
+	ck_assert_msg(tl_client_wait_running(c, "ConfigManager",
+	    tl_ms(10000)), "cfgmgr not ready");
 }
 
 /* The answer to seq within timeout_ms: 1 with its rcode, 0 if none. */

@@ -274,21 +274,13 @@ cfgmgr_start(void)
 {
 	struct tl_client *boss = it_client(mq);
 	const char *args[] = { "-s", mq->sock, "-p", NULL, "-v", NULL };
-	json_t *running = json_pack("{s:s}", "running", "ConfigManager");
-	struct tl_frame f;
-	bool ready = false;
 
 	it_subscribe_sync(boss, "Boss", NULL);
 	ck_assert_ptr_nonnull(cm = tl_daemon_new("cfgmgr/ccbus-cfgmgr"));
 	args[3] = cm->dir;
 	ck_assert_int_eq(tl_msgq_spawn(cm, args), 0);
-	while (!ready) {
-		ck_assert_msg(tl_client_read(boss, WAIT, &f) == 1,
-		    "cfgmgr never said it runs (log %s)", cm->log);
-		ready = f.body != NULL && json_equal(f.body, running);
-		tl_frame_clear(&f);
-	}
-	json_decref(running);
+	ck_assert_msg(tl_client_wait_running(boss, "ConfigManager",
+	    tl_ms(10000)), "cfgmgr never said it runs (log %s)", cm->log);
 	tl_client_free(boss);
 }
 

@@ -921,6 +921,24 @@ is_note(const struct tl_frame *f, const char *event, const char *lname)
 }
 
 bool
+tl_client_wait_running(struct tl_client *c, const char *name, int timeout_ms)
+{
+	int64_t deadline = tl_now_ms() + timeout_ms;
+	struct tl_frame f;
+	const char *r;
+	bool found;
+
+	do {
+		if (tl_client_read(c, remaining_ms(deadline), &f) != 1)
+			return false;
+		r = json_string_value(json_object_get(f.body, "running"));
+		found = r != NULL && strcmp(r, name) == 0;
+		tl_frame_clear(&f);
+	} while (!found);
+	return true;
+}
+
+bool
 tl_client_wait_note(struct tl_client *c, const char *event,
     const char *lname, int timeout_ms)
 {

@@ -201,6 +201,14 @@ int tl_client_watch_members(struct tl_client *c);
 bool tl_client_wait_note(struct tl_client *c, const char *event,
     const char *lname, int timeout_ms);
 
+/*
+ * Skip frames until the plain message {"running": name} (what a daemon
+ * sends to group Boss once ready; c must be subscribed to Boss). False
+ * at the deadline or EOF.
+ */
+bool tl_client_wait_running(struct tl_client *c, const char *name,
+    int timeout_ms);
+
 /* A JSON value as compact text for messages (malloc'd; free it). */
 char *tl_json_text(const json_t *v);
 /* NULL if got equals want, else "got X, want Y" (malloc'd). Steals want. */
