@@ -81,6 +81,8 @@ struct cc_module {
 	bool			 stopping_sent;
 	int			 status;	/* cc_module_status() */
 	int			 depth;		/* user callbacks running */
+	struct cc_msg		*current;	/* command in command_cb */
+	bool			 deferred;	/* its answer was deferred */
 	bool			 stop_pending;	/* stop asked for inside one */
 
 	LIST_HEAD(, libcc_group)	 groups;

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -166,10 +167,54 @@ own_command(struct cc_module *m, struct cc_msg *msg, const json_t *body)
 			break;
 	if (i < sizeof(own_commands) / sizeof(own_commands[0]))
 		answer = own_commands[i].fn(m, msg, args);
-	else
+	else {
+		m->current = msg;
+		m->deferred = false;
 		answer = cmd_spec(m, name, args);
-	module_reply(m, msg, answer);
+		m->current = NULL;
+	}
+	/* A deferred command is answered by cc_module_answer(). */
+	if (!m->deferred)
+		module_reply(m, msg, answer);
+	m->deferred = false;
 	json_decref(answer);
+}
+
+struct cc_deferred {
+	struct cc_msg	*msg;		/* the command, a reference */
+};
+
+struct cc_deferred *
+cc_module_defer(struct cc_module *m)
+{
+	struct cc_deferred *d;
+
+	if (m->current == NULL || (d = malloc(sizeof(*d))) == NULL)
+		return NULL;
+	d->msg = cc_msg_ref(m->current);
+	m->deferred = true;
+	return d;
+}
+
+int
+cc_module_answer(struct cc_module *m, struct cc_deferred *d,
+    const json_t *answer)
+{
+	json_t *ok = NULL;
+	int r = CC_OK;
+
+	if (d == NULL)
+		return CC_EINVAL;
+	if (m->state == LIBCC_MODULE_RUNNING && m->session != NULL) {
+		if (answer == NULL)
+			answer = ok = cc_answer_new(0, NULL);
+		r = answer != NULL ? cc_reply(m->session, d->msg, answer) :
+		    CC_ENOMEM;
+		json_decref(ok);
+	}
+	cc_msg_unref(d->msg);
+	free(d);
+	return r;
 }
 
 /* Commands to a followed module are the real module's to answer. */

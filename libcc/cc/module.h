@@ -66,6 +66,23 @@ typedef json_t *(*cc_config_cb)(struct cc_module *m, const json_t *config,
 typedef json_t *(*cc_command_cb)(struct cc_module *m, const char *name,
     const json_t *args, void *arg);
 
+/*
+ * Deferred answers, for a command that can only be answered later (the
+ * boss's `start` is answered once the component is ready). Inside
+ * command_cb, cc_module_defer() returns a handle for the command being
+ * handled; libcc then sends nothing when command_cb returns (return NULL).
+ * cc_module_answer() sends answer (borrowed; NULL means [0]) later and
+ * frees the handle: call it exactly once per handle, also when the module
+ * has stopped meanwhile (it then only frees). cc_module_defer() returns
+ * NULL outside command_cb, or on ENOMEM (then answer at once).
+ * cc_module_answer() returns CC_OK or cc_reply()'s errors.
+ */
+struct cc_deferred;
+
+struct cc_deferred *cc_module_defer(struct cc_module *m);
+int cc_module_answer(struct cc_module *m, struct cc_deferred *d,
+    const json_t *answer);
+
 /* Called after a shutdown for this process was answered and `stopping`
  * sent, or when the connection to msgq is lost (cc_module_status() then
  * says so): the module should leave its loop and clean up. */

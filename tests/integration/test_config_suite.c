@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,7 +40,8 @@ static const char alpha_spec[] =
     "   \"item_optional\": false, \"item_default\": \"x\"}],"
     " \"commands\": [{\"command_name\": \"add\", \"command_args\": ["
     "  {\"item_name\": \"n\", \"item_type\": \"integer\","
-    "   \"item_optional\": false, \"item_default\": 0}]}]}}";
+    "   \"item_optional\": false, \"item_default\": 0}]},"
+    "  {\"command_name\": \"later\", \"command_args\": []}]}}";
 static const char beta_spec[] =
     "{\"module_spec\": {\"module_name\": \"Beta\","
     " \"config_data\": ["
@@ -89,13 +91,40 @@ rec_config(struct cc_module *m, const json_t *config, void *arg)
 	return NULL;
 }
 
+/* A deferred answer, sent from a timer after the handler returned. */
+struct later {
+	struct cc_module	*m;
+	struct cc_deferred	*d;
+};
+
+static void
+later_answer(evutil_socket_t fd, short what, void *arg)
+{
+	struct later *l = arg;
+	json_t *a = cc_answer_new(0, json_string("done later"));
+
+	ck_assert_int_eq(cc_module_answer(l->m, l->d, a), CC_OK);
+	json_decref(a);
+	free(l);
+}
+
 static json_t *
 rec_command(struct cc_module *m, const char *name, const json_t *args,
     void *arg)
 {
+	struct timeval tv = { 0, 20000 };
 	struct rec *r = arg;
+	struct later *l;
 
 	r->commands++;
+	if (strcmp(name, "later") == 0) {
+		ck_assert_ptr_nonnull(l = malloc(sizeof(*l)));
+		l->m = m;
+		ck_assert_ptr_nonnull(l->d = cc_module_defer(m));
+		ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT,
+		    later_answer, l, &tv), 0);
+		return NULL;
+	}
 	return cc_answer_new(0, json_object_get(args, "n"));
 }
 
@@ -545,6 +574,28 @@ START_TEST(test_command_args_checked_against_spec)
 }
 END_TEST
 
+START_TEST(test_deferred_answer)
+{
+	struct cc_module *m;
+	json_t *v = NULL;
+	struct rec r;
+
+	rec_init(&r);
+	m = module_start("alpha.spec", alpha_spec, &r);
+	/* Outside a command handler there is nothing to defer. */
+	ck_assert_ptr_null(cc_module_defer(m));
+	ck_assert_int_eq(ctl_call("Alpha", "later", NULL, &v), CC_OK);
+	assert_json_own(v, json_string("done later"));
+	ck_assert_int_eq(r.commands, 1);
+	/* The next command is answered at once again. */
+	ck_assert_int_eq(ctl_call("Alpha", "add", json_pack("{s:i}", "n", 2),
+	    &v), CC_OK);
+	assert_json_own(v, json_integer(2));
+	cc_module_free(m);
+	rec_clear(&r);
+}
+END_TEST
+
 /* Start modules/hello; ready once it answers a command. */
 static struct tl_msgq *
 hello_start(void)
@@ -625,6 +676,7 @@ suite(void)
 	tcase_add_test(tc, test_remote_config_follows_changes);
 	tcase_add_test(tc, test_notifications_between_modules);
 	tcase_add_test(tc, test_command_args_checked_against_spec);
+	tcase_add_test(tc, test_deferred_answer);
 	tcase_add_test(tc, test_hello_process_configured_and_stopped);
 	suite_add_tcase(s, tc);
 	return s;
