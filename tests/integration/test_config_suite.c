@@ -101,10 +101,12 @@ static void
 later_answer(evutil_socket_t fd, short what, void *arg)
 {
 	struct later *l = arg;
-	json_t *a = cc_answer_new(0, json_string("done later"));
+	json_t *text = json_string("done later");
+	json_t *a = cc_answer_new(0, text);
 
 	ck_assert_int_eq(cc_module_answer(l->m, l->d, a), CC_OK);
 	json_decref(a);
+	json_decref(text);
 	free(l);
 }
 
