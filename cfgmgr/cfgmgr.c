@@ -3,8 +3,10 @@
  * safe to rely on (the file first, so that a bad one stops everything
  * before cfgmgr is visible on the bus; then the installed specs, so that
  * modules that never ran can be configured; then the bus), the receive
- * callback that routes membership notifications and commands, and the
- * end of the loop.
+ * callback that routes membership notifications and commands, what
+ * happens when msgq restarts (the session reconnects by itself; cfgmgr
+ * forgets the old lnames and tells the boss again), and the end of the
+ * loop.
  */
 #include "config.h"
 
@@ -133,13 +135,21 @@ msg_cb(struct cc_session *s, struct cc_msg *msg, void *arg)
 		cfgmgr_cmd_dispatch(cm, msg, name, args);
 }
 
+/*
+ * msgq went away: the session reconnects on its own (reconnect_cb). The
+ * set_config in progress has already been refused through its call's
+ * CC_ECONNLOST; those waiting came from lnames that are gone with the
+ * old msgq, so they are dropped unanswered rather than run while nobody
+ * can be asked.
+ */
 static void
 err_cb(struct cc_session *s, int status, void *arg)
 {
 	struct cfgmgr *cm = arg;
 
-	log_warnx("lost the connection to msgq: %s", cc_session_error(s));
-	cfgmgr_stop(cm, 1, "no connection to msgq");
+	log_warnx("lost the connection to msgq: %s; reconnecting",
+	    cc_session_error(s));
+	cfgmgr_set_drop_pending(cm);
 }
 
 /* {"running": "ConfigManager"} to the boss; nobody listening is fine. */
@@ -157,6 +167,32 @@ tell_boss(struct cfgmgr *cm)
 	json_decref(body);
 }
 
+/*
+ * Connected to a new msgq, subscribed again (the session did both). The
+ * lnames of the old one mean nothing here: every module counts as not
+ * running until it registers again, which libcc does for it, except msgq
+ * itself ("msgq" is msgq's lname on every bus). msgq registers anew
+ * anyway, as group ConfigManager has just gained its member.
+ */
+static void
+reconnect_cb(struct cc_session *s, void *arg)
+{
+	struct cfgmgr *cm = arg;
+	struct cfgmgr_module *m;
+
+	if (cm->quitting)
+		return;
+	log_info("reconnected: %s on msgq at %s", cc_session_lname(s),
+	    cc_session_path(s));
+	TAILQ_FOREACH(m, &cm->modules, entry)
+		if (m->lname != NULL && strcmp(m->lname,
+		    CFGMGR_MSGQ_LNAME) != 0) {
+			cfgmgr_module_set_running(m, NULL);
+			cfgmgr_set_module_gone(cm, m);
+		}
+	tell_boss(cm);
+}
+
 int
 cfgmgr_start(struct cfgmgr *cm, char *err, size_t errlen)
 {
@@ -167,6 +203,9 @@ cfgmgr_start(struct cfgmgr *cm, char *err, size_t errlen)
 		    cc_session_error(s));
 		return -1;
 	}
+	/* If msgq restarts, the session connects again by itself and
+	 * subscribes again to both groups (BOSS.md 6). */
+	cc_session_set_reconnect(s, true, reconnect_cb, cm);
 	/* The ping returns once both subscriptions are active. */
 	if (cc_subscribe(s, CFGMGR_MEMBERS_GROUP, NULL) != CC_OK ||
 	    cc_subscribe(s, CFGMGR_MODULE, NULL) != CC_OK ||

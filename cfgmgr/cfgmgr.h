@@ -128,6 +128,8 @@ void	 cfgmgr_set_submit(struct cfgmgr *, struct cc_msg *msg);
 void	 cfgmgr_set_module_gone(struct cfgmgr *, struct cfgmgr_module *mod);
 /* Drop the set_config in progress and the queue, unanswered (at exit). */
 void	 cfgmgr_set_clear(struct cfgmgr *);
+/* Drop the queue only, unanswered (the connection to msgq was lost). */
+void	 cfgmgr_set_drop_pending(struct cfgmgr *);
 
 /* cfgmgr.c: the context */
 

@@ -234,7 +234,9 @@ set_run(struct cfgmgr *cm)
 	const char *name;
 	json_t *body, *args;
 
+	/* Not while msgq is away: no module could be asked. */
 	while (cm->set == NULL && !cm->quitting &&
+	    cc_session_connected(cm->session) &&
 	    (p = TAILQ_FIRST(&cm->pending)) != NULL) {
 		TAILQ_REMOVE(&cm->pending, p, entry);
 		cm->npending--;
@@ -375,19 +377,34 @@ cfgmgr_set_module_gone(struct cfgmgr *cm, struct cfgmgr_module *mod)
 	set_run(cm);
 }
 
-void
-cfgmgr_set_clear(struct cfgmgr *cm)
+static void
+pending_free(struct cfgmgr *cm)
 {
 	struct cfgmgr_pending *p;
 
-	if (cm->set != NULL && cm->set->call != NULL)
-		cm->set->call->abandoned = true;
-	set_free(cm->set);
-	cm->set = NULL;
 	while ((p = TAILQ_FIRST(&cm->pending)) != NULL) {
 		TAILQ_REMOVE(&cm->pending, p, entry);
 		cc_msg_unref(p->msg);
 		free(p);
 	}
 	cm->npending = 0;
+}
+
+void
+cfgmgr_set_drop_pending(struct cfgmgr *cm)
+{
+	if (cm->npending > 0)
+		log_warnx("%zu waiting set_config commands dropped "
+		    "unanswered: their senders left with msgq", cm->npending);
+	pending_free(cm);
+}
+
+void
+cfgmgr_set_clear(struct cfgmgr *cm)
+{
+	if (cm->set != NULL && cm->set->call != NULL)
+		cm->set->call->abandoned = true;
+	set_free(cm->set);
+	cm->set = NULL;
+	pending_free(cm);
 }

@@ -11,6 +11,7 @@
  *	module_config.c		configurations: fetch, merge, diff, paths
  *	module_remote.c		following other modules' configurations
  *	module_notify.c		notifications, sent and subscribed
+ *	module_reconnect.c	registering again after msgq restarted
  *
  * User callbacks run between libcc_module_enter() and
  * libcc_module_leave(): a cc_module_stop() from inside one is deferred to
@@ -36,8 +37,9 @@ enum libcc_module_state {
 };
 
 /*
- * A group the session is subscribed to (instance "*"). The list is what a
- * reconnection will subscribe to again.
+ * A group the session is subscribed to (instance "*"), to unsubscribe it
+ * when no longer needed. (The session itself remembers its subscriptions
+ * for a reconnection.)
  */
 struct libcc_group {
 	LIST_ENTRY(libcc_group)	 entry;
@@ -51,7 +53,32 @@ struct libcc_remote {
 	json_t			*config;	/* full, defaults filled in */
 	cc_remote_config_cb	 cb;
 	void			*arg;
+	unsigned		 updates;	/* config_updates seen */
 	char			 name[];	/* also its group */
+};
+
+/*
+ * One exchange with the config manager after a reconnection
+ * (module_reconnect.c): module_spec then get_config for the module
+ * itself, get_config for a followed module. Retried with back-off until
+ * it succeeds. Owned by the module's list while idle or calling; a call
+ * in flight when the module gives it up is orphaned (m NULL) and freed by
+ * its callback.
+ */
+enum libcc_refetch_step {
+	LIBCC_REFETCH_SPEC,	/* module_spec, for the module itself */
+	LIBCC_REFETCH_CONFIG,	/* get_config */
+};
+
+struct libcc_refetch {
+	LIST_ENTRY(libcc_refetch) entry;
+	struct cc_module	*m;		/* NULL: given up */
+	struct event		*timer;		/* the next try */
+	enum libcc_refetch_step	 step;
+	int			 backoff;	/* ms */
+	bool			 calling;	/* cc_call_async in flight */
+	unsigned		 updates;	/* when get_config was sent */
+	char			 module[];	/* own name or a followed one */
 };
 
 /* A subscribed notification topic. */
@@ -84,10 +111,12 @@ struct cc_module {
 	struct cc_msg		*current;	/* command in command_cb */
 	bool			 deferred;	/* its answer was deferred */
 	bool			 stop_pending;	/* stop asked for inside one */
+	unsigned		 updates;	/* own config_updates seen */
 
 	LIST_HEAD(, libcc_group)	 groups;
 	LIST_HEAD(, libcc_remote)	 remotes;
 	LIST_HEAD(, libcc_topic)	 topics;
+	LIST_HEAD(, libcc_refetch)	 refetches;
 	char			 err[512];
 };
 
@@ -113,6 +142,10 @@ struct cc_msg;
 void	 libcc_module_msg_cb(struct cc_session *, struct cc_msg *, void *);
 void	 libcc_module_err_cb(struct cc_session *, int, void *);
 bool	 libcc_answer_refuses(const json_t *, const char **);
+
+/* module_reconnect.c */
+void	 libcc_module_reconnect_cb(struct cc_session *, void *);
+void	 libcc_refetches_clear(struct cc_module *);
 
 /* module_config.c */
 int	 libcc_config_fetch(struct cc_module *, const char *,

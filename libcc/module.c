@@ -38,6 +38,7 @@ cc_module_new(struct event_base *base, const char *spec,
 	LIST_INIT(&m->groups);
 	LIST_INIT(&m->remotes);
 	LIST_INIT(&m->topics);
+	LIST_INIT(&m->refetches);
 	return m;
 }
 
@@ -148,6 +149,8 @@ libcc_module_send_stopping(struct cc_module *m)
 void
 libcc_module_leave_bus(struct cc_module *m)
 {
+	/* Before the detach, which completes their calls. */
+	libcc_refetches_clear(m);
 	if (m->session != NULL) {
 		if (m->registered && !m->stopping_sent &&
 		    cc_session_connected(m->session))
@@ -165,7 +168,7 @@ libcc_module_leave_bus(struct cc_module *m)
 	m->state = LIBCC_MODULE_IDLE;
 }
 
-/* The module must leave its loop: a shutdown, or the bus is gone. */
+/* The module must leave its loop: a shutdown for this process. */
 void
 libcc_module_shutdown(struct cc_module *m)
 {

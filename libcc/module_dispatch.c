@@ -83,6 +83,8 @@ static json_t *
 cmd_config_update(struct cc_module *m, struct cc_msg *msg,
     const json_t *args)
 {
+	/* Newer than a get_config asked for before it (module_reconnect.c). */
+	m->updates++;
 	return libcc_module_config_update(m, args);
 }
 
@@ -254,7 +256,11 @@ libcc_module_msg_cb(struct cc_session *s, struct cc_msg *msg, void *arg)
 	libcc_module_leave(m);
 }
 
-/* The session is closed by now; the module cannot go on. */
+/*
+ * The session is closed by now and reconnects on its own; the module goes
+ * on (module_reconnect.c registers it again). The loss is only recorded:
+ * cc_module_status() stays CC_OK, as the module has not left the bus.
+ */
 void
 libcc_module_err_cb(struct cc_session *s, int status, void *arg)
 {
@@ -262,8 +268,8 @@ libcc_module_err_cb(struct cc_session *s, int status, void *arg)
 
 	if (m->state != LIBCC_MODULE_RUNNING)
 		return;
-	m->status = status;
-	libcc_module_seterr(m, status, "%s: lost the connection to msgq: %s",
-	    cc_spec_module_name(m->spec), cc_session_error(s));
-	libcc_module_shutdown(m);
+	libcc_refetches_clear(m);
+	m->registered = false;
+	libcc_module_seterr(m, status, "%s: lost the connection to msgq: %s; "
+	    "reconnecting", cc_spec_module_name(m->spec), cc_session_error(s));
 }

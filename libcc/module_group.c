@@ -1,8 +1,9 @@
 /*
  * The groups a module's session is subscribed to: its own, those of the
  * modules it follows, its notification topics. Every subscription goes
- * through here and is remembered, so that a new connection (after msgq
- * restarts) can be given the same ones again.
+ * through here and is remembered, to be undone when no longer needed; the
+ * session remembers them too, to give a new connection (after msgq
+ * restarts) the same ones again.
  */
 #include "config.h"
 

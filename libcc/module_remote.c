@@ -155,6 +155,8 @@ libcc_remote_update(struct cc_module *m, struct libcc_remote *rm,
 	json_t *merged, *diff;
 	char err[512];
 
+	/* Newer than a get_config asked for before it (module_reconnect.c). */
+	rm->updates++;
 	if ((merged = libcc_config_merge(rm->spec, args, err, sizeof(err))) ==
 	    NULL)
 		return;

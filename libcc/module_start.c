@@ -111,6 +111,10 @@ start_attach(struct cc_module *m)
 {
 	int r;
 
+	/* From now on a lost connection is the session's to restore and
+	 * module_reconnect.c's to register again (BOSS.md 6). */
+	cc_session_set_reconnect(m->session, true, libcc_module_reconnect_cb,
+	    m);
 	r = cc_session_attach(m->session, m->base, libcc_module_msg_cb,
 	    libcc_module_err_cb, m);
 	if (r != CC_OK)
@@ -130,6 +134,7 @@ start_reset(struct cc_module *m, int timeout_ms)
 	m->config = NULL;
 	m->timeout_ms = timeout_ms;
 	m->stopping_sent = false;
+	m->updates = 0;
 	m->status = CC_OK;
 	m->err[0] = '\0';
 }

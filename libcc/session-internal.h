@@ -78,6 +78,22 @@ struct libcc_call {
 };
 TAILQ_HEAD(libcc_callq, libcc_call);
 
+/* A subscription the session holds, to give a new connection again. */
+struct libcc_sub {
+	TAILQ_ENTRY(libcc_sub)	 entry;
+	const char		*instance;	/* into group's storage */
+	char			 group[];
+};
+TAILQ_HEAD(libcc_subq, libcc_sub);
+
+/* Where automatic reconnection stands (session_reconnect.c). */
+enum libcc_rc_state {
+	LIBCC_RC_IDLE,		/* connected, off, or not lost */
+	LIBCC_RC_PENDING,	/* lost; err_cb first, then the first try */
+	LIBCC_RC_WAITING,	/* the timer runs until the next attempt */
+	LIBCC_RC_HELLO,		/* connected on rc_fd, getlname sent */
+};
+
 /* What the blocking call in progress waits for (s->want). */
 enum libcc_want {
 	LIBCC_WANT_NONE,
@@ -126,6 +142,20 @@ struct cc_session {
 	bool			 draining;	/* the dispatcher is running */
 	bool			 dying;		/* freed inside a callback */
 
+	/* Subscriptions held, in order, for a new connection. */
+	struct libcc_subq	 subs;
+
+	/* Automatic reconnection (attached sessions). */
+	bool			 rc_on;
+	cc_reconnect_cb		 rc_cb;
+	void			*rc_arg;
+	enum libcc_rc_state	 rc_state;
+	int			 rc_fd;		/* the attempt's socket, or -1 */
+	struct event		*rc_timer;	/* back-off, or getlname bound */
+	struct event		*rc_read;	/* rc_fd readable */
+	int			 rc_backoff;	/* ms before the next attempt */
+	uint32_t		 rc_rand;	/* jitter state (xorshift) */
+
 	char			 err[512];
 };
 
@@ -162,6 +192,17 @@ int	 libcc_session_await(struct cc_session *, int64_t, struct cc_msg **);
 int	 libcc_answer_check(struct cc_session *, struct cc_msg *,
 	    const char *, const char *);
 const char *libcc_target(char *, size_t, const char *, const char *);
+
+/* session_reconnect.c */
+int	 libcc_subs_note(struct cc_session *, bool, const char *,
+	    const char *);		/* remember a (un)subscribe */
+void	 libcc_subs_clear(struct cc_session *);
+void	 libcc_reconnect_lost(struct cc_session *);	/* from fail() */
+void	 libcc_reconnect_begin(struct cc_session *);	/* after err_cb */
+void	 libcc_reconnect_stop(struct cc_session *);
+
+/* session_io.c, for a connection made in the loop */
+int	 libcc_session_decode(struct cc_session *);
 
 /* session_event.c */
 int	 libcc_session_arm(struct cc_session *);

@@ -65,6 +65,9 @@ cc_session_new(void)
 	TAILQ_INIT(&s->queue);
 	TAILQ_INIT(&s->calls);
 	TAILQ_INIT(&s->done);
+	TAILQ_INIT(&s->subs);
+	s->rc_fd = -1;
+	s->rc_rand = (uint32_t)s->seq | 1;
 	s->out = evbuffer_new();
 	s->rbuf = malloc(LIBCC_READ_SIZE);
 	if (s->out == NULL || s->rbuf == NULL) {
@@ -88,6 +91,7 @@ session_destroy(struct cc_session *s)
 {
 	libcc_session_disconnect(s);
 	libcc_session_unattach(s);
+	libcc_subs_clear(s);
 	queue_drop(s);
 	cc_msg_unref(s->got);
 	if (s->out != NULL)
@@ -158,7 +162,10 @@ cc_session_close(struct cc_session *s)
 {
 	bool had_calls = !TAILQ_EMPTY(&s->calls);
 
+	libcc_reconnect_stop(s);
 	libcc_session_disconnect(s);
+	/* A later connection starts without subscriptions. */
+	libcc_subs_clear(s);
 	queue_drop(s);
 	s->lost = 0;
 	if (s->base == NULL)
@@ -199,6 +206,7 @@ libcc_session_fail(struct cc_session *s, int status, const char *fmt, ...)
 	s->lost = status;
 	if (s->base == NULL || s->connecting)
 		return;
+	libcc_reconnect_lost(s);
 	s->err_status = status;
 	libcc_calls_lost(s);
 	libcc_session_wake(s);

@@ -1,5 +1,6 @@
 # libcc session layer: messages, the session, connecting, its socket I/O,
-# sending, its blocking calls and its libevent attachment.
+# sending, its blocking calls, its libevent attachment and automatic
+# reconnection.
 libcc_libcc_la_SOURCES += \
 	libcc/session-internal.h \
 	libcc/message.c \
@@ -8,4 +9,5 @@ libcc_libcc_la_SOURCES += \
 	libcc/session_io.c \
 	libcc/session_send.c \
 	libcc/session_call.c \
-	libcc/session_event.c
+	libcc/session_event.c \
+	libcc/session_reconnect.c

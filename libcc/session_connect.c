@@ -190,6 +190,10 @@ cc_session_connect(struct cc_session *s, const char *path, int timeout_ms)
 		path = cc_default_socket_path();
 	if ((copy = strdup(path)) == NULL)
 		return libcc_session_seterr(s, CC_ENOMEM, "out of memory");
+	/* This connection replaces any the loop was trying to make, and
+	 * starts without subscriptions. */
+	libcc_reconnect_stop(s);
+	libcc_subs_clear(s);
 	free(s->path);
 	s->path = copy;
 	s->lost = 0;

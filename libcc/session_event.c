@@ -70,6 +70,9 @@ dispatch_one(struct cc_session *s)
 		s->err_status = 0;
 		if (s->err_cb != NULL)
 			s->err_cb(s, status, s->arg);
+		/* Unless err_cb closed, freed or reconnected the session. */
+		if (!s->dying)
+			libcc_reconnect_begin(s);
 	} else
 		return false;
 	return true;
@@ -151,6 +154,7 @@ libcc_session_unattach(struct cc_session *s)
 {
 	struct libcc_call *c;
 
+	libcc_reconnect_stop(s);
 	while ((c = TAILQ_FIRST(&s->calls)) != NULL) {
 		TAILQ_REMOVE(&s->calls, c, entry);
 		call_free(c);

@@ -288,12 +288,20 @@ session_sort(struct cc_session *s, struct cc_msg *m)
 static int
 session_input(struct cc_session *s, const void *buf, size_t len)
 {
+	if (cc_decoder_feed(s->dec, buf, len) != CC_OK)
+		return libcc_session_seterr(s, CC_ENOMEM, "out of memory");
+	return libcc_session_decode(s);
+}
+
+/* Sort every frame complete in the decoder (see session_input()); a
+ * connection made in the loop may have left some there. */
+int
+libcc_session_decode(struct cc_session *s)
+{
 	struct cc_frame *f;
 	struct cc_msg *m;
 	int r = 0;
 
-	if (cc_decoder_feed(s->dec, buf, len) != CC_OK)
-		return libcc_session_seterr(s, CC_ENOMEM, "out of memory");
 	/* Sorting may close the session (a full receive queue), which frees
 	 * the decoder: stop there. */
 	while (s->dec != NULL && (r = cc_decoder_next(s->dec, &f)) == 1) {

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "cc/codec.h"
@@ -37,34 +38,48 @@ libcc_session_send(struct cc_session *s, const struct cc_header *h,
 	return r;
 }
 
+/*
+ * (Un)subscribe and remember the outcome for a later connection
+ * (session_reconnect.c): a subscription is noted before it is sent, so
+ * that running out of memory sends nothing, and forgotten again if the
+ * send fails; an unsubscribe is forgotten once sent.
+ */
 static int
-session_membership(struct cc_session *s, struct cc_strref type,
-    const char *group, const char *instance)
+session_membership(struct cc_session *s, bool sub, const char *group,
+    const char *instance)
 {
-	struct cc_header h = { .type = type };
+	struct cc_header h = { .type = sub ? LIBCC_STRREF("subscribe") :
+	    LIBCC_STRREF("unsubscribe") };
+	int added = 0, r;
 
 	if (group == NULL)
-		return libcc_session_seterr(s, CC_EINVAL,
-		    "%.*s without a group", (int)type.len, type.ptr);
+		return libcc_session_seterr(s, CC_EINVAL, "%s without a group",
+		    sub ? "subscribe" : "unsubscribe");
+	if (instance == NULL)
+		instance = "*";
+	if (s->fd == -1)
+		return libcc_session_closed(s);
+	if (sub && (added = libcc_subs_note(s, true, group, instance)) < 0)
+		return libcc_session_seterr(s, added, "out of memory");
 	h.group = cc_strref_of(group);
-	h.instance = instance != NULL ? cc_strref_of(instance) :
-	    LIBCC_STRREF("*");
-	return libcc_session_send(s, &h, NULL, 0);
+	h.instance = cc_strref_of(instance);
+	r = libcc_session_send(s, &h, NULL, 0);
+	if ((r != CC_OK && added == 1) || (r == CC_OK && !sub))
+		(void)libcc_subs_note(s, false, group, instance);
+	return r;
 }
 
 int
 cc_subscribe(struct cc_session *s, const char *group, const char *instance)
 {
-	return session_membership(s, LIBCC_STRREF("subscribe"), group,
-	    instance);
+	return session_membership(s, true, group, instance);
 }
 
 int
 cc_unsubscribe(struct cc_session *s, const char *group,
     const char *instance)
 {
-	return session_membership(s, LIBCC_STRREF("unsubscribe"), group,
-	    instance);
+	return session_membership(s, false, group, instance);
 }
 
 /* Encode body (NULL: none) into *buf (the caller frees it) and *len. */

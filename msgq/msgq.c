@@ -34,6 +34,22 @@ msgq_seed(void)
 	return seed;
 }
 
+/*
+ * The start time in microseconds prefixes every lname: a msgq restarted
+ * within the same second (the boss restarts it at once) must not give
+ * out the lnames of its predecessor, which reconnecting clients or late
+ * answers may still carry.
+ */
+static uint64_t
+msgq_lname_epoch(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		fatal("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 struct msgq *
 msgq_new(struct event_base *base, const struct msgq_config *cfg)
 {
@@ -46,6 +62,7 @@ msgq_new(struct event_base *base, const struct msgq_config *cfg)
 	m->mod.base = m->cfg;
 	m->euid = geteuid();
 	m->started = m->stats.started = time(NULL);
+	m->lname_epoch = msgq_lname_epoch();
 	if (gethostname(m->hostname, sizeof(m->hostname) - 1) == -1 ||
 	    m->hostname[0] == '\0')
 		strcpy(m->hostname, "localhost");

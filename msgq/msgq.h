@@ -266,6 +266,7 @@ struct msgq {
 	struct msgq_config	 cfg;		/* cfg.sockpath is owned */
 	uid_t			 euid;
 	time_t			 started;
+	uint64_t		 lname_epoch;	/* start, in microseconds */
 	char			 hostname[256];
 	uint64_t		 lname_counter;
 	uint64_t		 hash_seed;

@@ -51,8 +51,8 @@ msgq_client_peercred(struct msgq_client *c)
 
 /*
  * A new connection on fd (non-blocking already): give it its lname and
- * start reading. The lname is "<hex start time>_<hex counter>@<host>",
- * never reused while this msgq runs.
+ * start reading. The lname is "<hex start time in us>_<hex counter>@<host>",
+ * never reused while this msgq runs nor by a msgq restarted after it.
  */
 struct msgq_client *
 msgq_client_new(struct msgq *m, int fd)
@@ -62,7 +62,7 @@ msgq_client_new(struct msgq *m, int fd)
 	c = xcalloc(1, sizeof(*c));
 	c->m = m;
 	c->fd = fd;
-	c->lname = xasprintf("%llx_%llx@%s", (unsigned long long)m->started,
+	c->lname = xasprintf("%llx_%llx@%s", (unsigned long long)m->lname_epoch,
 	    (unsigned long long)++m->lname_counter, m->hostname);
 	c->lname_len = strlen(c->lname);
 	msgq_client_peercred(c);

@@ -18,9 +18,24 @@
  * event_base: config_update commands reach config_cb reduced to the items
  * that changed, other commands reach command_cb after validation against
  * the spec, and `shutdown` ends the loop (or calls the shutdown callback).
- * So does the loss of the connection to msgq, after which
- * cc_module_status() says why. libcc never owns the loop, never exits,
- * never prints. Not thread-safe.
+ *
+ * Reconnection (BOSS.md 6): if msgq dies, the module does not end. Its
+ * session reconnects on its own (cc_session_set_reconnect(): back-off
+ * from 10 ms to 1 s) with a new lname and its subscriptions (its group,
+ * followed modules, notification topics); libcc then sends module_spec
+ * again, fetches the configuration and offers config_cb what changed
+ * meanwhile as for a config_update (a refusal keeps the current one), then
+ * fetches each followed module's configuration likewise. Each of these
+ * exchanges is asynchronous and retried (50 ms doubling to 1 s) until the
+ * config manager, which may be reconnecting too, answers; a module that
+ * cannot register again keeps trying until it is stopped. The loop is
+ * never blocked. While disconnected, calls that send fail with
+ * CC_ECONNLOST; answers deferred before the loss cannot reach their
+ * sender. cc_module_status() stays CC_OK throughout; cc_module_error()
+ * says what last went wrong.
+ *
+ * libcc never owns the loop, never exits, never prints. Not
+ * thread-safe.
  *
  * Ownership: values passed to callbacks are borrowed for the call. A
  * callback's returned answer is a new reference that libcc takes.
@@ -84,8 +99,9 @@ int cc_module_answer(struct cc_module *m, struct cc_deferred *d,
     const json_t *answer);
 
 /* Called after a shutdown for this process was answered and `stopping`
- * sent, or when the connection to msgq is lost (cc_module_status() then
- * says so): the module should leave its loop and clean up. */
+ * sent: the module should leave its loop and clean up. Not called when
+ * the connection to msgq is lost: the module reconnects (see the top of
+ * this file). */
 typedef void (*cc_shutdown_cb)(struct cc_module *m, void *arg);
 
 /* A followed module's configuration: full (defaults filled) on the first
@@ -149,10 +165,12 @@ void cc_module_stop(struct cc_module *m);
 /* Words for the last error (borrowed; "" if none). */
 const char *cc_module_error(const struct cc_module *m);
 /*
- * CC_OK, or why a started module left the bus by itself: the connection
- * to msgq was lost (CC_ECONNLOST, CC_EFRAME, CC_EQUEUE), in which case
- * the shutdown action has run and cc_module_error() says what happened.
- * Lets a module tell an ordered shutdown (exit 0) from a failure.
+ * CC_OK, or why a started module left the bus by itself. A lost
+ * connection is no longer such a reason: the module reconnects and
+ * registers again on its own, cc_module_status() stays CC_OK meanwhile,
+ * and cc_module_error() tells what happened ("Hello: lost the connection
+ * to msgq: ...; reconnecting", then what a failed re-registration step
+ * said). Lets a module tell an ordered shutdown (exit 0) from a failure.
  */
 int cc_module_status(const struct cc_module *m);
 /* The module's name from its spec (borrowed), NULL before a start. */

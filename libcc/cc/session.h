@@ -204,6 +204,34 @@ int cc_session_attach(struct cc_session *s, struct event_base *base,
 void cc_session_detach(struct cc_session *s);
 
 /*
+ * Automatic reconnection (attached sessions; PROTOCOL.md 6, BOSS.md 6).
+ * With it on, when the connection is lost (not after cc_session_close()),
+ * the session connects again to the same path on its own, inside the
+ * loop and never blocking it: the first attempt at once, then with
+ * back-off (10 ms doubling up to 1 s, +-10 % jitter) while msgq is not
+ * there; an attempt whose getlname is not answered within 1 s counts as
+ * failed. It keeps trying until it succeeds or is stopped. Once
+ * connected it has a new lname, subscribes again to every group it was
+ * subscribed to (cc_subscribe()/cc_unsubscribe() are remembered, in
+ * order: a pair subscribed then unsubscribed is forgotten), and calls cb
+ * (may be NULL; it may send, call and free the session) so that the layer
+ * above can register again. err_cb is still called once per loss, before
+ * the first attempt (it may close the session to prevent the attempts);
+ * async calls pending at the loss complete with CC_ECONNLOST. While
+ * disconnected, sends, subscribes and blocking calls fail with
+ * CC_ECONNLOST and cc_session_connected() is false. cc_session_close(),
+ * cc_session_detach(), cc_session_free() and turning it off stop trying.
+ * On a detached session the setting is only recorded; it takes effect
+ * while attached. Subscriptions are remembered on every session; they
+ * are forgotten by cc_session_close() and cc_session_connect(), whose new
+ * connection starts without any.
+ */
+typedef void (*cc_reconnect_cb)(struct cc_session *s, void *arg);
+
+void cc_session_set_reconnect(struct cc_session *s, bool on,
+    cc_reconnect_cb cb, void *arg);
+
+/*
  * Attached sessions only: send like cc_call() and return at once; cb gets
  * the outcome (same codes as cc_call()) and the answer (borrowed, NULL
  * unless CC_OK or CC_EANSWER) exactly once: on the answer, on timeout, or

@@ -216,7 +216,8 @@ main(int argc, char **argv)
 	if (cc_module_start(h.m, sock, CC_DEFAULT_TIMEOUT) != CC_OK)
 		fprintf(stderr, PROGNAME ": %s\n", cc_module_error(h.m));
 	else {
-		/* Until `shutdown`, a signal, or the loss of the bus. */
+		/* Until `shutdown` or a signal. If msgq restarts, libcc
+		 * reconnects and registers again by itself. */
 		event_base_dispatch(base);
 		status = cc_module_status(h.m) != CC_OK;
 		if (status != 0)

@@ -690,22 +690,64 @@ START_TEST(test_shutdown_ends_loop)
 }
 END_TEST
 
+static bool
+module_lost(void *arg)
+{
+	return strstr(cc_module_error(arg), "lost the connection") != NULL;
+}
+
+/*
+ * A lost connection no longer ends the module (BOSS.md 6): it is only
+ * recorded, the session reconnects once msgq is back, and the module
+ * registers again by itself and is offered what changed meanwhile.
+ */
 START_TEST(test_connection_lost)
 {
 	struct cc_module *m;
+	struct tl_frame f;
 	struct rec r;
 
 	rec_init(&r);
 	m = start_simple("hello.spec", &r, NULL);
+	cc_module_set_shutdown_cb(m, rec_shutdown, &r);
 	ck_assert_int_eq(cc_module_status(m), CC_OK);
+	tl_client_free(cm);
+	cm = NULL;
 	tl_msgq_kill(mq);
-	ck_assert_msg(run_until(loop_exited, NULL, NULL), "the loop runs on");
-	ck_assert_int_eq(cc_module_status(m), CC_ECONNLOST);
+	ck_assert_msg(run_until(module_lost, m, NULL), "no loss seen");
 	ck_assert_msg(strncmp(cc_module_error(m), "Hello: lost the connection "
 	    "to msgq: ", 35) == 0, "error: %s", cc_module_error(m));
+	ck_assert_int_eq(cc_module_status(m), CC_OK);
+	ck_assert(!event_base_got_exit(base));
+	ck_assert_int_eq(r.shutdowns, 0);
 	ck_assert_int_eq(cc_module_notify(m, "hello", "x", NULL),
 	    CC_ECONNLOST);
+
+	/* A new msgq on the same socket, a new config manager. */
+	ck_assert_int_eq(tl_msgq_start(mq, NULL), 0);
+	cm = it_client(mq);
+	ck_assert_int_eq(tl_client_subscribe(cm, "ConfigManager", NULL), 0);
+	pump_read(cm, &f);
+	ck_assert_str_eq(tl_frame_str(&f, "from"),
+	    cc_session_lname(cc_module_session(m)));
+	assert_json(f.body, json_pack("{s:[s,o]}", "command", "module_spec",
+	    hello_spec_json()));
+	reply(cm, &f, json_pack("[i]", 0));
+	tl_frame_clear(&f);
+	pump_read(cm, &f);
+	assert_json(f.body, json_pack("{s:[s,{s:s}]}", "command",
+	    "get_config", "module_name", "Hello"));
+	reply(cm, &f, json_pack("[i,{s:s}]", 0, "greeting", "back"));
+	tl_frame_clear(&f);
+	check_call("Hello", "echo", json_pack("{s:s}", "text", "x"),
+	    json_pack("[i,{s:s}]", 0, "text", "x"));
+	ck_assert_uint_eq(json_array_size(r.configs), 2);
+	assert_json(json_array_get(r.configs, 1), json_pack("{s:s}",
+	    "greeting", "back"));
+	ck_assert_int_eq(cc_module_status(m), CC_OK);
+	ck_assert_int_eq(r.shutdowns, 0);
 	cc_module_free(m);
+	expect_stopping("Hello");
 	rec_clear(&r);
 }
 END_TEST
@@ -1112,16 +1154,31 @@ START_TEST(test_hello_start_errors)
 }
 END_TEST
 
+/* msgq dies: hello carries on, and registers again with the config
+ * manager of the new msgq, whose configuration it takes. */
 START_TEST(test_hello_bus_lost)
 {
 	struct tl_msgq *d = hello_start(NULL);
+	struct script *sc;
 
 	check_call("Hello", "getstats", NULL, json_pack("[i,{s:i, s:i}]", 0,
 	    "echoes", 0, "greetings", 0));
+	tl_client_free(cm);
+	cm = NULL;
 	tl_msgq_kill(mq);
-	ck_assert_int_eq(tl_msgq_wait_exit(d, WAIT), 1);
-	ck_assert(tl_file_contains(d->log, "hello: Hello: lost the connection "
-	    "to msgq: "));
+	ck_assert_int_eq(tl_msgq_start(mq, NULL), 0);
+	cm = it_client(mq);
+	ck_assert_int_eq(tl_client_subscribe(cm, "ConfigManager", NULL), 0);
+	sc = script_new(json_pack("{s:s}", "greeting", "again"));
+	sc->want = 2;
+	(void)script_main(sc);
+	ck_assert_msg(sc->answered == 2, "hello did not register again (log "
+	    "%s)", d->log);
+	script_free(sc);
+	check_call("Hello", "greet", NULL, json_pack("[i,s]", 0, "again"));
+	ck_assert_int_gt(d->pid, 0);
+	ck_assert_int_eq(tl_msgq_stop(d), 0);
+	expect_stopping("Hello");
 	tl_msgq_free(d);
 }
 END_TEST

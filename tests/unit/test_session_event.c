@@ -4,7 +4,9 @@
  * (messages queued earlier first), blocking calls from inside a callback,
  * cc_call_async() with each outcome exactly once, err_cb once on a loss,
  * cc_session_free() from inside each kind of callback (run under ASan and
- * valgrind to prove it), detaching, and the output queue cap.
+ * valgrind to prove it), detaching, the output queue cap, and automatic
+ * reconnection: the subscriptions given again, in order, to the next
+ * connection.
  */
 #include "config.h"
 
@@ -665,6 +667,151 @@ START_TEST(test_max_queue)
 }
 END_TEST
 
+/* Reconnection: the reconnect callback counts, and may free. */
+struct rc_ctx {
+	struct ctx	*c;
+	int		 reconnects;
+	bool		 free_in_cb;
+};
+
+static void
+on_reconnect(struct cc_session *s, void *arg)
+{
+	struct rc_ctx *r = arg;
+
+	r->reconnects++;
+	ck_assert(cc_session_connected(s));
+	if (r->free_in_cb) {
+		cc_session_free(s);
+		r->c->s = NULL;
+	}
+	event_base_loopbreak(r->c->base);
+}
+
+/* The types, groups and instances the broker read after its n-th
+ * getlname, as "type group/instance" strings in a JSON array. */
+static json_t *
+log_after_getlname(struct fake_broker *b, int n)
+{
+	json_t *out = json_array(), *h;
+	const char *type;
+	size_t i;
+	int seen = 0;
+
+	pthread_mutex_lock(&b->lock);
+	json_array_foreach(b->log, i, h) {
+		type = json_string_value(json_object_get(h, "type"));
+		if (type != NULL && strcmp(type, "getlname") == 0) {
+			seen++;
+			continue;
+		}
+		if (seen == n)
+			json_array_append_new(out, json_sprintf("%s %s/%s",
+			    type, json_string_value(json_object_get(h,
+			    "group")), json_string_value(json_object_get(h,
+			    "instance"))));
+	}
+	pthread_mutex_unlock(&b->lock);
+	return out;
+}
+
+START_TEST(test_reconnect_replays_subscriptions)
+{
+	struct fake_broker *b = fb_start(FB_LNAME_OK);
+	struct rc_ctx r = { NULL, 0, false };
+	json_t *got, *want;
+	struct ctx c;
+
+	setup(&c, b);
+	r.c = &c;
+	ck_assert_str_eq(cc_session_lname(c.s), "fake_1@test");
+	ck_assert_int_eq(cc_subscribe(c.s, "ga", NULL), CC_OK);
+	ck_assert_int_eq(cc_subscribe(c.s, "gc", NULL), CC_OK);
+	ck_assert_int_eq(cc_subscribe(c.s, "gb", "i1"), CC_OK);
+	ck_assert_int_eq(cc_subscribe(c.s, "ga", NULL), CC_OK);
+	ck_assert_int_eq(cc_unsubscribe(c.s, "gc", NULL), CC_OK);
+	ck_assert_int_eq(cc_unsubscribe(c.s, "gd", NULL), CC_OK);
+	cc_session_set_reconnect(c.s, true, on_reconnect, &r);
+	attach(&c);
+	send_echo(&c, 0);
+	c.want_msgs = 1;
+	run(&c, TMO);
+	/* The broker closes the connection: err_cb, then a new one. */
+	ck_assert_int_eq(cc_send(c.s, "close", NULL, NULL, NULL, 0, NULL),
+	    CC_OK);
+	c.want_msgs = MAXREC;	/* only on_reconnect ends the run */
+	run(&c, TMO);
+	ck_assert_int_eq(c.nerr, 1);
+	ck_assert_int_eq(c.err_status, CC_ECONNLOST);
+	ck_assert_int_eq(r.reconnects, 1);
+	ck_assert_str_eq(cc_session_lname(c.s), "fake_2@test");
+	/* The ping makes the broker log everything sent before it. */
+	ck_assert_int_eq(cc_ping(c.s, NULL, 0, TMO, NULL, NULL), CC_OK);
+	got = log_after_getlname(b, 2);
+	want = json_pack("[s,s,s]", "subscribe ga/*", "subscribe gb/i1",
+	    "ping (null)/(null)");
+	ck_assert_msg(json_equal(got, want), "sent: %s",
+	    json_dumps(got, JSON_COMPACT));
+	json_decref(got);
+	json_decref(want);
+	/* Messages flow again. */
+	send_echo(&c, 1);
+	c.want_msgs = 2;
+	run(&c, TMO);
+	ck_assert_str_eq(c.msgs[1], "echo:{\"i\":1}");
+	teardown(&c);
+	fb_stop(b);
+}
+END_TEST
+
+START_TEST(test_free_in_reconnect_callback)
+{
+	struct fake_broker *b = fb_start(FB_LNAME_OK);
+	struct rc_ctx r = { NULL, 0, true };
+	struct ctx c;
+
+	setup(&c, b);
+	r.c = &c;
+	ck_assert_int_eq(cc_subscribe(c.s, "ga", NULL), CC_OK);
+	cc_session_set_reconnect(c.s, true, on_reconnect, &r);
+	attach(&c);
+	ck_assert_int_eq(cc_send(c.s, "close", NULL, NULL, NULL, 0, NULL),
+	    CC_OK);
+	c.want_msgs = MAXREC;	/* only on_reconnect ends the run */
+	run(&c, TMO);
+	ck_assert_int_eq(r.reconnects, 1);
+	ck_assert_ptr_null(c.s);
+	run(&c, 50);
+	teardown(&c);
+	fb_stop(b);
+}
+END_TEST
+
+/* Closing in err_cb, or turning reconnection off, means no attempt. */
+START_TEST(test_reconnect_off)
+{
+	struct fake_broker *b = fb_start(FB_LNAME_OK);
+	struct rc_ctx r = { NULL, 0, false };
+	struct ctx c;
+
+	setup(&c, b);
+	r.c = &c;
+	cc_session_set_reconnect(c.s, true, on_reconnect, &r);
+	cc_session_set_reconnect(c.s, false, NULL, NULL);
+	attach(&c);
+	ck_assert_int_eq(cc_send(c.s, "close", NULL, NULL, NULL, 0, NULL),
+	    CC_OK);
+	c.want_err = true;
+	run(&c, TMO);
+	run(&c, 100);
+	ck_assert_int_eq(c.nerr, 1);
+	ck_assert_int_eq(r.reconnects, 0);
+	ck_assert(!cc_session_connected(c.s));
+	teardown(&c);
+	fb_stop(b);
+}
+END_TEST
+
 static Suite *
 session_event_suite(void)
 {
@@ -694,6 +841,12 @@ session_event_suite(void)
 	tcase_add_test(tc, test_free_in_timeout_callback);
 	tcase_add_test(tc, test_free_in_err_callback);
 	tcase_add_test(tc, test_close_in_callback);
+	tcase_add_test(tc, test_free_in_reconnect_callback);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reconnect");
+	tcase_add_test(tc, test_reconnect_replays_subscriptions);
+	tcase_add_test(tc, test_reconnect_off);
 	suite_add_tcase(s, tc);
 	return s;
 }
