@@ -76,10 +76,18 @@ cmd=${1:-}
 case "$cmd" in
 run)
 	build _build
-	mkdir -p _run
-	log "starting ccbus-msgq on $top/_run/msgq.sock (Ctrl-C stops it)"
-	log "talk to it: CCBUS_SOCKET=$top/_run/msgq.sock"
-	exec _build/msgq/ccbus-msgq -s "$top/_run/msgq.sock" -v "$@"
+	mkdir -p _run/data
+	b=$top/_build
+	# The uninstalled daemons and specs: where ccbus and libcc look first.
+	export CCBUS_DAEMON_PATH="$b/msgq:$b/cfgmgr:$b/modules/hello"
+	export CCBUS_SPECDIR="$top/specs"
+	log "starting the suite in the foreground: ccbus, msgq on $top/_run/msgq.sock,"
+	log "  configuration in $top/_run/data, pid file $top/_run/ccbus.pid"
+	log "talk to it from another shell: export CCBUS_SOCKET=$top/_run/msgq.sock"
+	log "  (any libcc client; the boss answers commands on group Boss: status, ...)"
+	log "Ctrl-C stops it in order (a second Ctrl-C kills what is left)"
+	exec "$b/boss/ccbus" -s "$top/_run/msgq.sock" -p "$top/_run/data" \
+		--pid-file "$top/_run/ccbus.pid" -v "$@"
 	;;
 test)
 	if [ "${1:-}" = --sanitizers ]; then

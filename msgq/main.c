@@ -8,10 +8,13 @@
 
 #include <sys/resource.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -25,6 +28,7 @@ enum {
 	OPT_MAX_FRAME,
 	OPT_MAX_CLIENTS,
 	OPT_BUSY_POLL,
+	OPT_READY_FD,
 	OPT_VERSION,
 };
 
@@ -34,6 +38,7 @@ static const struct option longopts[] = {
 	{ "max-frame",		required_argument,	NULL, OPT_MAX_FRAME },
 	{ "max-clients",	required_argument,	NULL, OPT_MAX_CLIENTS },
 	{ "busy-poll",		required_argument,	NULL, OPT_BUSY_POLL },
+	{ "ready-fd",		required_argument,	NULL, OPT_READY_FD },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
@@ -45,7 +50,7 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp,
 "usage: %s [-hv] [-s path] [--max-queue bytes] [--max-frame bytes]\n"
-"          [--max-clients n] [--busy-poll usec] [--version]\n"
+"          [--max-clients n] [--busy-poll usec] [--ready-fd n] [--version]\n"
 "  -s, --socket-file PATH  listen on PATH (default: $CCBUS_SOCKET, else\n"
 "                          %s)\n"
 "      --max-frame BYTES   largest frame accepted (default 16M; K, M, G)\n"
@@ -55,6 +60,8 @@ usage(FILE *fp, int status)
 "      --busy-poll USEC    after each frame, keep polling for USEC\n"
 "                          microseconds before sleeping: lower latency,\n"
 "                          a busy CPU while traffic flows (default 0: off)\n"
+"      --ready-fd N        once listening, write a newline to descriptor N\n"
+"                          and close it (readiness for a supervisor)\n"
 "  -v, --verbose           log more: once info, twice debug\n"
 "  -h, --help              this help\n"
 "      --version           print the version\n",
@@ -85,8 +92,34 @@ parse_count(const char *opt, const char *arg, unsigned long max)
 	return (unsigned)v;
 }
 
+/* --ready-fd: an open descriptor, written once msgq listens. */
+static int
+parse_ready_fd(const char *arg)
+{
+	int fd = (int)parse_count("ready-fd", arg, 65535);
+
+	if (fd <= 2 || fcntl(fd, F_GETFD) == -1)
+		fatalx("--ready-fd: %s is not an open descriptor above 2", arg);
+	return fd;
+}
+
+/* Tell the supervisor (s6 style): one newline, then close. */
 static void
-parse_options(int argc, char **argv, struct msgq_config *cfg)
+notify_ready(int fd)
+{
+	ssize_t n;
+
+	if (fd == -1)
+		return;
+	while ((n = write(fd, "\n", 1)) == -1 && errno == EINTR)
+		;
+	if (n != 1)
+		log_warn("--ready-fd %d", fd);
+	close(fd);
+}
+
+static void
+parse_options(int argc, char **argv, struct msgq_config *cfg, int *ready_fd)
 {
 	char err[256];
 	int ch, verbose = 0;
@@ -105,6 +138,9 @@ parse_options(int argc, char **argv, struct msgq_config *cfg)
 		case OPT_MAX_CLIENTS:
 			cfg->max_clients = parse_count("max-clients", optarg,
 			    MSGQ_MAX_MAX_CLIENTS);
+			break;
+		case OPT_READY_FD:
+			*ready_fd = parse_ready_fd(optarg);
 			break;
 		case OPT_BUSY_POLL:
 			cfg->busy_poll_us = parse_count("busy-poll", optarg,
@@ -177,10 +213,11 @@ main(int argc, char **argv)
 	struct event_base *base;
 	struct event *ev_term, *ev_int;
 	struct msgq *m;
+	int ready_fd = -1;
 
 	log_init(PROGNAME, 0);
 	msgq_config_defaults(&cfg);
-	parse_options(argc, argv, &cfg);
+	parse_options(argc, argv, &cfg, &ready_fd);
 	raise_nofile(&cfg);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
@@ -193,6 +230,7 @@ main(int argc, char **argv)
 	if (ev_term == NULL || ev_int == NULL ||
 	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1)
 		fatalx("cannot set up signal events");
+	notify_ready(ready_fd);
 	if (msgq_run(m) == -1)
 		fatalx("the event loop failed");
 	log_info("exiting");

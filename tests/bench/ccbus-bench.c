@@ -12,6 +12,10 @@
  *           through a pipe; deliveries/s from the first send to the last
  *           receipt.
  *
+ *   restart, startup  the boss (bench_boss.c): a module's kill -9 to its
+ *           being ready again; ccbus exec to 10 and 100 modules ready,
+ *           with ccbus's and msgq's resident memory.
+ *
  * It starts its own ccbus-msgq on a temporary socket (from --msgq PATH or
  * $CCBUS_BUILDDIR) unless -S names a running one; -B USEC starts it with
  * --busy-poll USEC. `all` runs rtt and fanout twice: with msgq's default
@@ -35,6 +39,7 @@
 #include <cc/cc.h>
 
 #include "testlib.h"
+#include "bench_boss.h"
 
 #define CALL_TIMEOUT	10000	/* ms: a stall this long fails */
 
@@ -471,7 +476,8 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: ccbus-bench [rtt|fanout|floor|all] [-n N] [-s size] "
+	    "usage: ccbus-bench [rtt|fanout|floor|restart|startup|all] [-n N] "
+	    "[-s size] "
 	    "[-c subscribers]\n"
 	    "                   [-S socket | --msgq PATH [-B usec]]\n");
 	exit(status);
@@ -549,6 +555,12 @@ bench_through_msgq(struct opts *o, const char *mode, bool all)
 	tl_msgq_free(m);
 }
 
+static bool
+boss_mode(const char *mode)
+{
+	return strcmp(mode, "restart") == 0 || strcmp(mode, "startup") == 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -559,16 +571,23 @@ main(int argc, char **argv)
 	parse(argc, argv, &o, &mode);
 	all = strcmp(mode, "all") == 0;
 	if (!all && strcmp(mode, "rtt") != 0 && strcmp(mode, "fanout") != 0 &&
-	    strcmp(mode, "floor") != 0)
+	    strcmp(mode, "floor") != 0 && !boss_mode(mode))
 		usage(64);
 	signal(SIGPIPE, SIG_IGN);
 	if (all || strcmp(mode, "floor") == 0)
 		bench_floor(&o);
-	if (all || strcmp(mode, "floor") != 0)
+	if (all || (strcmp(mode, "floor") != 0 && !boss_mode(mode)))
 		bench_through_msgq(&o, mode, all);
 	if (all && o.sock == NULL && o.busy_poll == 0) {
 		o.busy_poll = 50;
 		bench_through_msgq(&o, mode, all);
+	}
+	/* The boss's modes start their own suite; -n is the kills. */
+	if (all || strcmp(mode, "restart") == 0)
+		bench_boss_restart(all ? 0 : o.n);
+	if (all || strcmp(mode, "startup") == 0) {
+		bench_boss_startup(10);
+		bench_boss_startup(100);
 	}
 	return 0;
 }
