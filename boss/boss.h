@@ -186,6 +186,7 @@ void	boss_comp_timer(struct boss_comp *c, double seconds);
 void	boss_comp_answer(struct boss_comp *c, enum boss_wait what,
 	    const json_t *answer);
 void	boss_comp_answer_all(struct boss_comp *c, const char *why);
+void	boss_comp_answer_ready_error(struct boss_comp *c, const char *why);
 
 /* boss_config.c: the Boss configuration */
 

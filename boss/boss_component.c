@@ -138,15 +138,22 @@ boss_comp_answer(struct boss_comp *c, enum boss_wait what,
 	}
 }
 
+/* Those waiting for readiness will not get it: [1, "name: why"]. */
+void
+boss_comp_answer_ready_error(struct boss_comp *c, const char *why)
+{
+	json_t *a = cc_answer_error(1, "%s: %s", c->name, why);
+
+	boss_comp_answer(c, BOSS_WAIT_READY, a);
+	json_decref(a);
+}
+
 /* Waiting for an exit is satisfied; waiting for readiness is not. */
 void
 boss_comp_answer_all(struct boss_comp *c, const char *why)
 {
-	json_t *a = cc_answer_error(1, "%s: %s", c->name, why);
-
 	boss_comp_answer(c, BOSS_WAIT_GONE, NULL);
-	boss_comp_answer(c, BOSS_WAIT_READY, a);
-	json_decref(a);
+	boss_comp_answer_ready_error(c, why);
 }
 
 /* A NULL-terminated copy of a list of strings. */

@@ -260,8 +260,10 @@ act_stop(struct boss_comp *c)
 	json_t *args, *cmd;
 	int r = -1;
 
+	/* A start waiting for readiness will not get it; a stop waiting
+	 * for the exit is answered by the exit (act_stopped). */
 	if (!c->restart_pending)
-		boss_comp_answer_all(c, "was stopped");
+		boss_comp_answer_ready_error(c, "was stopped");
 	c->stop_step = 0;
 	if (c->conf.address != NULL && c->state == BOSS_ST_RUNNING &&
 	    cc_session_connected(b->session)) {
