@@ -196,6 +196,7 @@ struct msgq_stats {
 
 const char *msgq_disc_name(enum msgq_disc why);
 void	msgq_stats_pack(struct msgq *m, msgpack_packer *pk);
+void	msgq_stats_pack_items(struct msgq *m, msgpack_packer *pk);
 
 /* msgq_client.c: one connection */
 

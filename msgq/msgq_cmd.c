@@ -1,6 +1,7 @@
 /*
  * msgq's own commands (PROTOCOL.md section 9), received on group Msgq or
- * sent to "msgq": members, clients, stats, shutdown, config_update. The
+ * sent to "msgq": members, clients, stats, getstats, shutdown,
+ * config_update. The
  * body is decoded with msgpack-c (no json_t in msgq), once
  * cc_msgpack_check() has bounded what msgpack-c may allocate for it; a
  * body that is not a map with a "command" key is data and gets no answer.
@@ -28,7 +29,7 @@ struct msgq_cmd_ctx {
 typedef void msgq_cmd_fn(struct msgq_cmd_ctx *);
 
 static msgq_cmd_fn msgq_cmd_members, msgq_cmd_clients, msgq_cmd_stats,
-    msgq_cmd_shutdown, msgq_cmd_config_update;
+    msgq_cmd_getstats, msgq_cmd_shutdown, msgq_cmd_config_update;
 
 static const struct msgq_cmd {
 	const char	*name;
@@ -37,6 +38,7 @@ static const struct msgq_cmd {
 	{ "members",		msgq_cmd_members },
 	{ "clients",		msgq_cmd_clients },
 	{ "stats",		msgq_cmd_stats },
+	{ "getstats",		msgq_cmd_getstats },
 	{ "shutdown",		msgq_cmd_shutdown },
 	{ "config_update",	msgq_cmd_config_update },
 };
@@ -168,6 +170,15 @@ msgq_cmd_stats(struct msgq_cmd_ctx *x)
 	msgpack_pack_array(x->pk, 2);
 	msgpack_pack_int(x->pk, 0);
 	msgq_stats_pack(x->m, x->pk);
+}
+
+/* What the stats module collects: the statistics items of msgq.spec. */
+static void
+msgq_cmd_getstats(struct msgq_cmd_ctx *x)
+{
+	msgpack_pack_array(x->pk, 2);
+	msgpack_pack_int(x->pk, 0);
+	msgq_stats_pack_items(x->m, x->pk);
 }
 
 static void

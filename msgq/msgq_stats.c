@@ -1,7 +1,8 @@
 /*
  * msgq's counters (struct msgq_stats, updated where things happen) and
- * the body of the `stats` command that reports them (PROTOCOL.md
- * section 9).
+ * the bodies of the `stats` command that reports them (PROTOCOL.md
+ * section 9) and of `getstats`, which reports the statistics items of
+ * specs/msgq.spec for the stats module.
  */
 #include "config.h"
 
@@ -71,4 +72,18 @@ msgq_stats_pack(struct msgq *m, msgpack_packer *pk)
 	msgq_stats_pack_u64(pk, "busy_poll", m->cfg.busy_poll_us);
 	msgq_stats_pack_u64(pk, "groups", msgq_subs_ngroups(m->subs));
 	msgq_stats_pack_u64(pk, "uptime", (uint64_t)(time(NULL) - st->started));
+}
+
+/* The value of a `getstats` answer: exactly msgq.spec's statistics. */
+void
+msgq_stats_pack_items(struct msgq *m, msgpack_packer *pk)
+{
+	const struct msgq_stats *st = &m->stats;
+
+	msgpack_pack_map(pk, 5);
+	msgq_stats_pack_u64(pk, "clients", m->nclients);
+	msgq_stats_pack_u64(pk, "frames_in", st->frames_in);
+	msgq_stats_pack_u64(pk, "deliveries", st->deliveries);
+	msgq_stats_pack_u64(pk, "no_recipient", st->no_recipient);
+	msgq_stats_pack_u64(pk, "dropped", st->dropped);
 }
