@@ -125,17 +125,20 @@ START_TEST(t_startup_bad_config)
 }
 END_TEST
 
-/* The default configuration: hello, reachable. */
+/* The default configuration: hello and stats, reachable. */
 START_TEST(t_default_suite)
 {
 	struct bt *r = bt_new(NULL);
 	json_t *v;
 
 	bt_start(r);
-	ck_assert(tl_file_contains(r->d->log, "ccbus started: 1 components"));
+	ck_assert(tl_file_contains(r->d->log, "ccbus started: 2 components"));
 	ck_assert_int_eq(bt_cmd(r, "Hello", "echo", json_pack("{s:s}",
 	    "text", "hi"), &v), CC_OK);
 	assert_json_own(v, json_string("hi"));
+	ck_assert_int_eq(bt_cmd(r, "Stats", "getstats", NULL, &v), CC_OK);
+	ck_assert(json_is_integer(json_object_get(v, "collections")));
+	json_decref(v);
 	bt_end(r);
 }
 END_TEST

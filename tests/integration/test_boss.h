@@ -43,7 +43,7 @@ bt_env(void)
 
 	b = b != NULL ? b : ".";
 	snprintf(path, sizeof(path), "%s/msgq:%s/cfgmgr:%s/modules/hello:"
-	    "%s/tests/integration", b, b, b, b);
+	    "%s/modules/stats:%s/tests/integration", b, b, b, b, b);
 	setenv("CCBUS_DAEMON_PATH", path, 1);
 	unsetenv("CCBUS_SOCKET");
 }
