@@ -15,7 +15,8 @@ cd "$top"
 
 # Debian packages the build and the tests need.
 DEPS=(gcc make autoconf automake libtool pkg-config
-      libevent-dev libmsgpack-dev libjansson-dev check valgrind python3)
+      libevent-dev libmsgpack-dev libjansson-dev check valgrind python3
+      groff-base)
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -79,12 +80,13 @@ run)
 	mkdir -p _run/data
 	b=$top/_build
 	# The uninstalled daemons and specs: where ccbus and libcc look first.
-	export CCBUS_DAEMON_PATH="$b/msgq:$b/cfgmgr:$b/modules/hello"
+	export CCBUS_DAEMON_PATH="$b/msgq:$b/cfgmgr:$b/modules/hello:$b/modules/stats"
 	export CCBUS_SPECDIR="$top/specs"
 	log "starting the suite in the foreground: ccbus, msgq on $top/_run/msgq.sock,"
 	log "  configuration in $top/_run/data, pid file $top/_run/ccbus.pid"
-	log "talk to it from another shell: export CCBUS_SOCKET=$top/_run/msgq.sock"
-	log "  (any libcc client; the boss answers commands on group Boss: status, ...)"
+	log "talk to it from another shell:"
+	log "  export CCBUS_SOCKET=$top/_run/msgq.sock PATH=$b/ctl:\$PATH"
+	log "  ccbusctl help; ccbusctl status; ccbusctl Boss shutdown"
 	log "Ctrl-C stops it in order (a second Ctrl-C kills what is left)"
 	exec "$b/boss/ccbus" -s "$top/_run/msgq.sock" -p "$top/_run/data" \
 		--pid-file "$top/_run/ccbus.pid" -v "$@"

@@ -1,0 +1,66 @@
+/*
+ * `ccbusctl MODULE COMMAND [ARGS]`: a command to a module. The module's
+ * spec (from the config manager) says which commands exist and what
+ * their arguments are; nothing is sent until the arguments pass it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* "unknown command C of M; commands: a, b" */
+static int
+unknown_command(const json_t *spec, const char *module, const char *name)
+{
+	const json_t *cmds = json_object_get(spec, "commands"), *cmd;
+	size_t i, len = 1;
+	char *list;
+
+	json_array_foreach(cmds, i, cmd)
+		len += strlen(json_string_value(json_object_get(cmd,
+		    "command_name"))) + 2;
+	if ((list = calloc(1, len)) == NULL)
+		return ctl_fail(CTL_ERROR, "out of memory");
+	json_array_foreach(cmds, i, cmd)
+		strcat(strcat(list, i > 0 ? ", " : ""), json_string_value(
+		    json_object_get(cmd, "command_name")));
+	ctl_warnx("unknown command %s of %s; commands: %s", name, module,
+	    *list != '\0' ? list : "(none)");
+	free(list);
+	return CTL_ERROR;
+}
+
+int
+ctl_cmd_module(struct ctl *c, int argc, char **argv)
+{
+	const json_t *spec, *cmd;
+	const char *module;
+	json_t *args, *value;
+	int r;
+
+	if (argv[0][0] == '-')
+		return ctl_fail(CTL_USAGE, "unknown option %s (options come "
+		    "before the command; see `%s -h`)", argv[0],
+		    CTL_PROGNAME);
+	if ((r = ctl_module_resolve(c, argv[0], &spec)) != CTL_OK)
+		return r;
+	module = json_string_value(json_object_get(spec, "module_name"));
+	if (argc < 2) {
+		ctl_warnx("%s: which command? (`%s help %s` lists them)",
+		    module, CTL_PROGNAME, module);
+		return CTL_USAGE;
+	}
+	if ((cmd = ctl_command_find(spec, argv[1])) == NULL)
+		return unknown_command(spec, module, argv[1]);
+	if ((r = ctl_args_parse(spec, cmd, argc - 2, argv + 2, &args)) !=
+	    CTL_OK)
+		return r;
+	r = ctl_call(c, module, argv[1], args, &value);
+	if (r == CTL_OK)
+		ctl_print_value(c, value);
+	json_decref(args);
+	json_decref(value);
+	return r;
+}
