@@ -75,5 +75,6 @@ tests_integration_test_config_suite_CFLAGS = $(ITEST_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_integration_test_config_suite_LDADD = $(ITEST_LDADD) $(LIBEVENT_LIBS)
 include tests/integration/reconnect.mk
 include tests/integration/boss.mk
-include tests/integration/stats.mk
 include tests/integration/ctl.mk
+include tests/integration/stats.mk
+include tests/integration/guide.mk
