@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,20 @@ unknown_command(const json_t *spec, const char *module, const char *name)
 	return CTL_ERROR;
 }
 
+/* For a mistyped subcommand: the subcommands, each once. */
+static void
+own_commands_hint(void)
+{
+	const struct ctl_cmd *t = ctl_cmd_table();
+
+	fprintf(stderr, "%s: or a command of %s itself:", CTL_PROGNAME,
+	    CTL_PROGNAME);
+	for (int i = 0; t[i].name != NULL; i++)
+		if (i == 0 || strcmp(t[i].name, t[i - 1].name) != 0)
+			fprintf(stderr, "%s %s", i > 0 ? "," : "", t[i].name);
+	fprintf(stderr, " (`%s help`)\n", CTL_PROGNAME);
+}
+
 int
 ctl_cmd_module(struct ctl *c, int argc, char **argv)
 {
@@ -44,8 +59,11 @@ ctl_cmd_module(struct ctl *c, int argc, char **argv)
 		return ctl_fail(CTL_USAGE, "unknown option %s (options come "
 		    "before the command; see `%s -h`)", argv[0],
 		    CTL_PROGNAME);
-	if ((r = ctl_module_resolve(c, argv[0], &spec)) != CTL_OK)
+	if ((r = ctl_module_resolve(c, argv[0], &spec)) != CTL_OK) {
+		if (c->specs != NULL)	/* the specs came: not a module */
+			own_commands_hint();
 		return r;
+	}
 	module = json_string_value(json_object_get(spec, "module_name"));
 	if (argc < 2) {
 		ctl_warnx("%s: which command? (`%s help %s` lists them)",

@@ -58,20 +58,32 @@ ctl_runv(const char *const *args)
 	tl_msgq_free(m);
 }
 
+#define ARGS_MAX	40
+
+/* args = { "-s", sock, ap's strings up to NULL, NULL }. */
+static void
+ctl_argv(const char **args, const char *sock, va_list ap)
+{
+	const char *a;
+	int n = 2;
+
+	args[0] = "-s";
+	args[1] = sock;
+	while ((a = va_arg(ap, const char *)) != NULL && n < ARGS_MAX - 1)
+		args[n++] = a;
+	args[n] = NULL;
+}
+
 /* ccbusctl -s SOCK args...: its exit status must be want. */
 static void
 ctl_expect(struct bt *r, int want, ...)
 {
-	const char *args[40] = { "-s", r != NULL ? r->d->sock : "/nonexistent" };
-	const char *a;
-	int n = 2;
+	const char *args[ARGS_MAX];
 	va_list ap;
 
 	va_start(ap, want);
-	while ((a = va_arg(ap, const char *)) != NULL && n < 39)
-		args[n++] = a;
+	ctl_argv(args, r != NULL ? r->d->sock : "/nonexistent", ap);
 	va_end(ap);
-	args[n] = NULL;
 	ctl_runv(args);
 	ck_assert_msg(res.status == want, "ccbusctl %s %s: status %d, want "
 	    "%d\nstdout: %s\nstderr: %s", args[2], args[3] != NULL ?
@@ -147,6 +159,8 @@ START_TEST(t_bad_arguments)
 	ctl_expect(r, 1, "nosuch", "cmd", NULL);
 	ERR_HAS("unknown module nosuch; modules: Boss, ConfigManager, Hello, "
 	    "Msgq");
+	ERR_HAS("or a command of ccbusctl itself: status, config, members, "
+	    "monitor, send, help (`ccbusctl help`)\n");
 	ctl_expect(r, 1, "hello", "nope", NULL);
 	ERR_HAS("unknown command nope of Hello; commands: echo, greet, "
 	    "getstats");
@@ -449,16 +463,12 @@ static struct tl_msgq *
 monitor_start(struct bt *r, ...)
 {
 	struct tl_msgq *m = ctl_new();
-	const char *args[16] = { "-s", r->d->sock };
-	const char *a;
-	int n = 2;
+	const char *args[ARGS_MAX];
 	va_list ap;
 
 	va_start(ap, r);
-	while ((a = va_arg(ap, const char *)) != NULL && n < 15)
-		args[n++] = a;
+	ctl_argv(args, r->d->sock, ap);
 	va_end(ap);
-	args[n] = NULL;
 	ck_assert_int_eq(tl_msgq_spawn(m, args), 0);
 	ck_assert_msg(tl_log_wait(m->log, "monitoring ", WAIT),
 	    "monitor not ready");
