@@ -274,7 +274,11 @@ msgq_client_readcb(int fd, short events, void *arg)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			/* A client that closes with messages to it still
+			 * unread resets the connection: it left, as at EOF. */
+			if (errno == ECONNRESET)
+				msgq_client_eof(c);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK)
 				msgq_client_close(c, MSGQ_DISC_READ_ERROR,
 				    "read: %s", strerror(errno));
 			return;

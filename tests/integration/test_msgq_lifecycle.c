@@ -258,6 +258,39 @@ START_TEST(test_killed_client_notifications)
 }
 END_TEST
 
+/* A client that closes with messages to it unread resets the
+ * connection (ECONNRESET on msgq's read): that is leaving, logged and
+ * counted as a disconnect, not as a read error. */
+START_TEST(test_client_leaves_messages_unread)
+{
+	struct tl_client *w = it_client(mq), *c = it_client(mq);
+	char lname[128];
+	struct tl_frame f;
+	json_t *st;
+
+	snprintf(lname, sizeof(lname), "%s", c->lname);
+	ck_assert_int_eq(tl_client_subscribe(c, "U", "*"), 0);
+	ck_assert(tl_client_barrier(c, WAIT));
+	ck_assert_int_eq(tl_client_watch_members(w), 0);
+	ck_assert_int_eq(tl_client_send_to(w, "U", NULL, json_pack("{s:s}",
+	    "never", "read"), false, NULL), 0);
+	/* msgq has handled the send, so the frame is in c's socket. */
+	ck_assert(tl_client_barrier(w, WAIT));
+	tl_client_free(c);
+	expect_note(w, "unsubscribed", lname, "U");
+	expect_note(w, "disconnected", lname, NULL);
+	/* No warning: the log says nothing of it without -v. */
+	ck_assert_msg(!tl_file_contains(mq->log, lname), "logged: %s", lname);
+	ck_assert_int_eq(tl_client_msgq_cmd(w, "stats", NULL, &f), 0);
+	st = json_object_get(json_array_get(json_object_get(f.body,
+	    "result"), 1), "disconnects");
+	assert_json(json_object_get(st, "read_error"), json_integer(0));
+	ck_assert_int_ge(json_integer_value(json_object_get(st, "closed")), 1);
+	tl_frame_clear(&f);
+	tl_client_free(w);
+}
+END_TEST
+
 START_TEST(test_second_msgq_refused)
 {
 	struct tl_msgq *m2 = tl_msgq_new();
@@ -485,6 +518,7 @@ lifecycle_suite(void)
 	tcase_add_test(mem, test_connect_close_cycles);
 	tcase_add_test(mem, test_member_notifications_order);
 	tcase_add_test(mem, test_killed_client_notifications);
+	tcase_add_test(mem, test_client_leaves_messages_unread);
 	suite_add_tcase(s, mem);
 
 	tcase_add_checked_fixture(sock, setup, teardown);
