@@ -732,6 +732,90 @@ START_TEST(test_cfgmgr_survives_restart)
 }
 END_TEST
 
+/* How many frames msgq has written to the client lname (its `clients`
+ * command), asked by raw client c. */
+static int64_t
+frames_sent_to(struct tl_client *c, const char *lname)
+{
+	json_t *list, *e;
+	struct tl_frame f;
+	int64_t sent = -1;
+	size_t i;
+
+	ck_assert_int_eq(tl_client_msgq_cmd(c, "clients", NULL, &f), 0);
+	list = json_array_get(json_object_get(f.body, "result"), 1);
+	json_array_foreach(list, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "lname")),
+		    lname) == 0)
+			sent = json_integer_value(json_object_get(e, "sent"));
+	tl_frame_clear(&f);
+	ck_assert_int_ge(sent, 0);
+	return sent;
+}
+
+/*
+ * msgq dies while a set_config waits for a module's answer: cfgmgr's
+ * call fails, the change is rolled back or kept, and whichever it was,
+ * the module, once back, holds what cfgmgr stored. cfgmgr is not left
+ * with a set_config in progress: the next one goes through.
+ */
+START_TEST(test_set_config_in_flight)
+{
+	struct tl_client *c;
+	struct cc_module *a;
+	struct rec ra;
+	json_t *stored = NULL, *v = NULL;
+	int64_t before, deadline;
+	json_int_t want;
+	char lname[128], *t1, *t2;
+
+	rec_init(&ra);
+	a = module_start("alpha.spec", alpha_spec, &ra);
+	snprintf(lname, sizeof(lname), "%s",
+	    cc_session_lname(cc_module_session(a)));
+	c = it_client(mq);
+	before = frames_sent_to(c, lname);
+	/* The loop stands still: Alpha cannot answer the update. */
+	ck_assert_int_eq(tl_client_send_to(c, "ConfigManager", NULL,
+	    cc_command_new("set_config", json_pack("[s,{s:i}]", "Alpha",
+	    "a", 5)), true, NULL), 0);
+	deadline = tl_now_ms() + WAIT;
+	while (frames_sent_to(c, lname) == before) {
+		ck_assert_msg(tl_now_ms() < deadline, "cfgmgr never sent "
+		    "config_update (log %s)", cm->log);
+		poll(NULL, 0, 2);
+	}
+	tl_client_free(c);
+	tl_msgq_kill(mq);
+	msgq_restart();
+
+	loop_until(registered("Alpha", a, 2));
+	c = it_client(mq);
+	raw_wait_cfgmgr(c);
+	ck_assert_int_eq(raw_call(c, "ConfigManager", "get_config",
+	    json_pack("{s:s}", "module_name", "Alpha"), &stored), 0);
+	tl_client_free(c);
+	/* Stored, else the default. */
+	want = json_is_integer(json_object_get(stored, "a")) ?
+	    json_integer_value(json_object_get(stored, "a")) : 1;
+	loop_until(json_integer_value(cc_module_get_value(a, "a")) == want);
+	t1 = tl_json_text(stored);
+	t2 = tl_json_text(ra.configs);
+	printf("set_config in flight: stored %s; Alpha's config_cb saw %s\n",
+	    t1, t2);
+	free(t1);
+	free(t2);
+	json_decref(stored);
+	loop_until(cc_session_connected(ctl));
+	ck_assert_int_eq(ctl_try("ConfigManager", "set_config",
+	    json_pack("[s,{s:i}]", "Alpha", "a", 9), &v), CC_OK);
+	json_decref(v);
+	ck_assert_int_eq(json_integer_value(cc_module_get_value(a, "a")), 9);
+	cc_module_free(a);
+	rec_clear(&ra);
+}
+END_TEST
+
 /* The figure BOSS.md 6 asks for: whole again within a second. */
 START_TEST(test_time_to_recover)
 {
@@ -788,6 +872,7 @@ suite(void)
 	tcase_add_test(ts, test_module_survives_restart);
 	tcase_add_test(ts, test_module_waits_for_cfgmgr);
 	tcase_add_test(ts, test_cfgmgr_survives_restart);
+	tcase_add_test(ts, test_set_config_in_flight);
 	tcase_add_test(ts, test_time_to_recover);
 	suite_add_tcase(s, ts);
 	return s;
