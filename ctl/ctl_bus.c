@@ -30,6 +30,20 @@ ctl_connect(struct ctl *c)
 	return CTL_UNREACHABLE;
 }
 
+/* Nobody subscribed to group: what that means and what to do. */
+static int
+no_recipient(struct ctl *c, const char *group)
+{
+	if (strcmp(group, "Boss") == 0 || strcmp(group, "ConfigManager") == 0)
+		return ctl_fail(CTL_UNREACHABLE, "no %s on the bus at %s: "
+		    "msgq runs without the suite around it (start the suite "
+		    "with `ccbus`)", strcmp(group, "Boss") == 0 ?
+		    "boss (ccbus)" : "configuration manager (ccbus-cfgmgr)",
+		    c->sockpath);
+	return ctl_fail(CTL_UNREACHABLE, "no module is serving group %s: is "
+	    "it running? (see `%s status`)", group, CTL_PROGNAME);
+}
+
 /* The exit status for a libcc status of a call of name to group, with
  * the message. */
 int
@@ -43,9 +57,7 @@ ctl_status_of(struct ctl *c, int r, const char *group, const char *name)
 	case CC_EANSWER:
 		return ctl_fail(CTL_ERROR, "%s", why);
 	case CC_ENORECIPIENT:
-		return ctl_fail(CTL_UNREACHABLE, "no module is serving group "
-		    "%s: is it running? (see `%s status`)", group,
-		    CTL_PROGNAME);
+		return no_recipient(c, group);
 	case CC_ETIMEDOUT:
 		return ctl_fail(CTL_UNREACHABLE, "%s did not answer %s within "
 		    "%g s (-t sets the wait)", group, name,
@@ -123,7 +135,14 @@ ctl_specs(struct ctl *c, bool offline_ok)
 		    CC_OK)
 			return specs_from_files(c);
 	}
-	r = ctl_call(c, "ConfigManager", "get_module_spec", NULL, &c->specs);
+	if ((r = ctl_connect(c)) != CTL_OK)
+		return r;
+	r = cc_command(c->s, "ConfigManager", "get_module_spec", NULL,
+	    c->timeout_ms, &c->specs);
+	/* help with msgq but no cfgmgr: the spec files still tell. */
+	if (r == CC_ENORECIPIENT && offline_ok)
+		return specs_from_files(c);
+	r = ctl_status_of(c, r, "ConfigManager", "get_module_spec");
 	if (r == CTL_OK && !json_is_object(c->specs)) {
 		json_decref(c->specs);
 		c->specs = NULL;

@@ -586,6 +586,37 @@ START_TEST(t_no_suite)
 }
 END_TEST
 
+/* msgq without the suite: the boss and cfgmgr are named as missing;
+ * help falls back on the spec files. */
+START_TEST(t_msgq_alone)
+{
+	struct tl_msgq *mq = it_msgq();
+	const char *args[6] = { "-s", mq->sock, NULL };
+
+	args[2] = "status";
+	ctl_runv(args);
+	ck_assert_int_eq(res.status, 2);
+	ERR_HAS("no boss (ccbus) on the bus at ");
+	ERR_HAS("start the suite with `ccbus`");
+	args[2] = "config";
+	args[3] = "show";
+	ctl_runv(args);
+	ck_assert_int_eq(res.status, 2);
+	ERR_HAS("no configuration manager (ccbus-cfgmgr) on the bus at ");
+	args[2] = "help";
+	args[3] = NULL;
+	ctl_runv(args);
+	ck_assert_int_eq(res.status, 0);
+	OUT_HAS("from the spec files in");
+	OUT_HAS("    echo text=STRING ");
+	args[2] = "members";
+	ctl_runv(args);
+	ck_assert_int_eq(res.status, 0);
+	OUT_HAS("(this ccbusctl)");
+	it_msgq_end(mq);
+}
+END_TEST
+
 /* The README's first session ("A first session with `ccbusctl`"), as
  * written there, against the default suite (hello and stats): every
  * ccbusctl line of its first sh block but monitor (tested above) exits
@@ -680,6 +711,7 @@ main(void)
 	tcase_add_test(tc, t_monitor);
 	tcase_add_test(tc, t_help);
 	tcase_add_test(tc, t_no_suite);
+	tcase_add_test(tc, t_msgq_alone);
 	tcase_add_test(tc, t_readme_session);
 	suite_add_tcase(s, tc);
 	return it_run(s);
