@@ -75,7 +75,7 @@ ctl_usage(FILE *fp)
 "  -s, --socket-file PATH  msgq's socket (default: $CCBUS_SOCKET, else\n"
 "                          %s)\n"
 "  -t, --timeout SECONDS   wait at most this for each answer (default %d)\n"
-"      --json              machine-readable output\n"
+"      --json              machine-readable output (also after COMMAND)\n"
 "  -h, --help              this help;  --version  the version\n"
 "Commands:\n", CTL_PROGNAME, CTL_PROGNAME, CCBUS_DEFAULT_SOCKET,
 	    DEFAULT_TIMEOUT_S);
@@ -136,6 +136,31 @@ parse_options(int argc, char **argv, struct ctl *c)
 	return CTL_OK;
 }
 
+/*
+ * --json after the command too (`ccbusctl status --json`), where getopt
+ * has stopped: taken out of argv wherever it stands, up to a "--" that
+ * ends the options (`ccbusctl send G -- --json` sends it). Returns the
+ * new argc.
+ */
+static int
+late_options(int argc, char **argv, struct ctl *c)
+{
+	int i, n = 0;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	if (i < argc)		/* drop the "--", keep what follows */
+		i++;
+	while (i < argc)
+		argv[n++] = argv[i++];
+	argv[n] = NULL;
+	return n;
+}
+
 static void
 source_of_socket(struct ctl *c)
 {
@@ -160,6 +185,7 @@ main(int argc, char **argv)
 		return status;
 	argc -= optind;
 	argv += optind;
+	argc = late_options(argc, argv, &c);
 	if (argc == 0) {
 		ctl_usage(stderr);
 		return CTL_USAGE;

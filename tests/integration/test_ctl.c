@@ -238,7 +238,8 @@ START_TEST(t_status)
 	snprintf(want, sizeof(want), "hello   running  %d ",
 	    (int)bt_pid(r, "hello"));
 	OUT_HAS(want);
-	ctl_expect(r, 0, "--json", "status", NULL);
+	/* --json may follow the command. */
+	ctl_expect(r, 0, "status", "--json", NULL);
 	v = out_json();
 	ck_assert_int_eq(json_array_size(v), 3);
 	assert_json(json_object_get(json_array_get(v, 2), "name"),
@@ -435,6 +436,11 @@ START_TEST(t_members_send)
 	OUT_HAS("[\"Hello\"]");
 	ctl_expect(r, 0, "--json", "members", "Hello", NULL);
 	assert_json_own(out_json(), json_incref(lnames));
+	ctl_expect(r, 0, "members", "Hello", "--json", NULL);
+	assert_json_own(out_json(), json_incref(lnames));
+	/* After "--", --json is an argument: a group of that name. */
+	ctl_expect(r, 0, "members", "--", "--json", NULL);
+	OUT_IS("LNAME  PID      GROUPS\n");
 	ctl_expect(r, 0, "members", NULL);
 	OUT_HAS(hello);
 	OUT_HAS(cc_session_lname(r->s));
