@@ -256,18 +256,23 @@ walk_map(struct vctx *c, const json_t *item, const json_t *value)
 	    value);
 }
 
+/* List elements get no defaults filled in (spec.h): each must be
+ * complete, even in a partial check or a default. */
 static int
 walk_list(struct vctx *c, const json_t *item, const json_t *value)
 {
 	const json_t *sub = json_object_get(item, "list_item_spec");
+	bool full = c->full;
 	const json_t *v;
 	size_t i;
-	int rc;
+	int rc = CC_OK;
 
+	c->full = true;
 	json_array_foreach(value, i, v)
 		if ((rc = validate_child(c, sub, v, NULL, i)) != CC_OK)
-			return rc;
-	return CC_OK;
+			break;
+	c->full = full;
+	return rc;
 }
 
 static int
@@ -374,7 +379,8 @@ libcc_spec_validate_items(const json_t *items, const json_t *data,
 
 /*
  * A partial check: a map default may leave out sub-items, which then get
- * their own defaults (every non-optional item has one).
+ * their own defaults (every non-optional item has one); list elements,
+ * which get none, must be complete (walk_list).
  */
 int
 libcc_spec_validate_default(const json_t *item, const char *lead,

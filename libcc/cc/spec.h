@@ -62,7 +62,9 @@ const json_t *cc_spec_statistics(const struct cc_spec *s);
  * Validate configuration data (a JSON object, borrowed) against the spec's
  * config_data. full: every non-optional item must be present
  * ("non-optional item X missing"); otherwise data may be partial (an
- * update). Keys not in the spec: "unknown item X". Types per CONFIG.md:
+ * update), except inside list elements, which get no defaults (see
+ * cc_spec_with_defaults()) and must always be complete. A spec's
+ * item_default is checked the same way when the spec is loaded. Keys not in the spec: "unknown item X". Types per CONFIG.md:
  * an integer is accepted where a real is expected, not the reverse; `any`
  * accepts anything; lists, maps and named_sets are checked element by
  * element. Messages start with the full path, "Module/item/sub".

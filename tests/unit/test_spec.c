@@ -154,6 +154,14 @@ static const struct bad_spec {
 	{ CFG("{'item_name': 'm', 'item_type': 'map', " OPT ", "
 	  "'item_default': {'z': 1}, 'map_item_spec': [" STR("a") "]}"),
 	  "item_default for 'm': unknown item 'z'" },
+	/* Found by fuzz_spec's invariant: a list default's elements are not
+	 * filled with defaults, so they must be complete. */
+	{ CFG("{'item_name': 'l', 'item_type': 'list', " OPT ", "
+	  "'item_default': [{}], 'list_item_spec': {'item_name': 'e', "
+	  "'item_type': 'map', 'item_optional': false, 'item_default': {}, "
+	  "'map_item_spec': [{'item_name': 'k', 'item_type': 'string', "
+	  "'item_optional': false, 'item_default': 'v'}]}}"),
+	  "item_default for 'l[0]': non-optional item 'k' missing" },
 	{ CFG("{'item_name': 'm', 'item_type': 'map', " OPT ", "
 	  "'item_default': {'a': 1}, 'map_item_spec': [" STR("a") "]}"),
 	  "item_default for 'm/a' should be a string" },
@@ -402,7 +410,10 @@ static const struct vcase {
 	{ "{'t': '01:00:0a'}", 0, "M/t should be a time (hh:mm:ss)" },
 	{ "{'s': '', 'lm': [{'q': 1}, {}]}", 1,
 	  "M/lm[1]: non-optional item 'q' missing" },
-	{ "{'lm': [{'q': 1}, {}]}", 0, NULL },
+	/* List elements get no defaults: complete even in a partial check. */
+	{ "{'lm': [{'q': 1}, {}]}", 0,
+	  "M/lm[1]: non-optional item 'q' missing" },
+	{ "{'lm': [{'q': 1}]}", 0, NULL },
 	{ "{'lm': [{'q': '1'}]}", 0, "M/lm[0]/q should be an integer" },
 };
 
