@@ -8,6 +8,8 @@
 #   ./dev.sh valgrind               unit tests and daemons under valgrind
 #   ./dev.sh bench                  build and run tests/bench/ccbus-bench
 #   ./dev.sh distcheck              make distcheck
+#   ./dev.sh fuzz [SECONDS]         each fuzz target under libFuzzer (clang,
+#                                   _build-fuzz/), SECONDS each (60)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")" && pwd)
@@ -42,10 +44,10 @@ install_deps() {
 		"${missing[@]}" >/dev/null
 }
 
-# build DIR [configure args...]: out-of-tree build in DIR, configured once.
-build() {
+# configure_in DIR [configure args...]: out-of-tree build directory DIR,
+# configured once.
+configure_in() {
 	local dir=$1; shift
-	install_deps
 	if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 		./autogen.sh >/dev/null 2>&1 || { ./autogen.sh; die "autogen.sh failed"; }
 	fi
@@ -54,6 +56,13 @@ build() {
 		(cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out) \
 			|| { cat "$dir/configure.out" "$dir/config.log" | tail -40; die "configure failed"; }
 	fi
+}
+
+# build DIR [configure args...]: out-of-tree build in DIR, configured once.
+build() {
+	local dir=$1; shift
+	install_deps
+	configure_in "$dir" "$@"
 	make -C "$dir" -j"$(nproc)" >/dev/null || make -C "$dir" 2>&1 | tail -40
 	make -C "$dir" -j"$(nproc)" check TESTS= >/dev/null \
 		|| die "build failed in $dir"
@@ -69,6 +78,38 @@ run_tests() {
 				printf '\n===== %s =====\n' "$f"; tail -60 "$f"
 			done
 	fi
+	return $rc
+}
+
+# fuzz SECONDS: every fuzz target under libFuzzer for SECONDS, each on a
+# working copy of its seed corpus (_build-fuzz/corpus/TARGET/, kept between
+# runs so that what one run found the next starts from). A crash stops
+# that target; its input goes to _build-fuzz/crashes/TARGET/.
+fuzz() {
+	local secs=$1 dir=_build-fuzz t work crashes rc=0 found dict
+	DEPS+=(clang libclang-rt-dev)
+	install_deps
+	configure_in "$dir" CC=clang --enable-fuzzing
+	make -C "$dir" -j"$(nproc)" fuzz >/dev/null \
+		|| { make -C "$dir" fuzz 2>&1 | tail -40; die "build failed in $dir"; }
+	for t in fuzz_decoder fuzz_header fuzz_codec fuzz_message fuzz_spec; do
+		work=$dir/corpus/$t crashes=$dir/crashes/$t
+		mkdir -p "$work" "$crashes"
+		cp tests/fuzz/corpus/$t/* "$work/"
+		dict=()
+		[ -f tests/fuzz/$t.dict ] && dict=(-dict=tests/fuzz/$t.dict)
+		log "$t: ${secs}s on $work, log in $dir/$t.log"
+		if "$dir/tests/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 \
+			-artifact_prefix="$crashes/" "${dict[@]}" "$work" >"$dir/$t.log" 2>&1; then
+			grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' \
+				"$dir/$t.log" | sed "s/^/$t: /" >&2 || true
+		else
+			rc=1
+			found=$(grep -Eo "Test unit written to [^ ]+" "$dir/$t.log" | sed 's/.* //' || true)
+			grep -E '^(==[0-9]+==ERROR|SUMMARY|.*invariant broken)' "$dir/$t.log" | head -5 >&2 || true
+			log "$t: CRASH, input in ${found:-$crashes/}; replay: $dir/tests/fuzz/$t ${found:-FILE}"
+		fi
+	done
 	return $rc
 }
 
@@ -120,8 +161,12 @@ distcheck)
 	build _build
 	make -C _build distcheck
 	;;
+fuzz)
+	[[ ${1:-60} =~ ^[0-9]+$ ]] || die "usage: ./dev.sh fuzz [SECONDS]"
+	fuzz "${1:-60}"
+	;;
 *)
-	echo "usage: ./dev.sh run|test [--sanitizers]|build|valgrind|bench|distcheck" >&2
+	echo "usage: ./dev.sh run|test [--sanitizers]|build|valgrind|bench|distcheck|fuzz [SECONDS]" >&2
 	exit 64
 	;;
 esac
