@@ -764,7 +764,7 @@ START_TEST(test_set_config_in_flight)
 	struct tl_client *c;
 	struct cc_module *a;
 	struct rec ra;
-	json_t *stored = NULL, *v = NULL;
+	json_t *stored = NULL, *v = NULL, *args;
 	int64_t before, deadline;
 	json_int_t want;
 	char lname[128], *t1, *t2;
@@ -776,9 +776,10 @@ START_TEST(test_set_config_in_flight)
 	c = it_client(mq);
 	before = frames_sent_to(c, lname);
 	/* The loop stands still: Alpha cannot answer the update. */
+	args = json_pack("[s,{s:i}]", "Alpha", "a", 5);
 	ck_assert_int_eq(tl_client_send_to(c, "ConfigManager", NULL,
-	    cc_command_new("set_config", json_pack("[s,{s:i}]", "Alpha",
-	    "a", 5)), true, NULL), 0);
+	    cc_command_new("set_config", args), true, NULL), 0);
+	json_decref(args);
 	deadline = tl_now_ms() + WAIT;
 	while (frames_sent_to(c, lname) == before) {
 		ck_assert_msg(tl_now_ms() < deadline, "cfgmgr never sent "
