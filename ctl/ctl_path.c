@@ -119,7 +119,8 @@ ctl_path_remove(json_t *v, char *const *parts, int n)
 }
 
 /* The element of list (borrowed) whose string field key is name, or
- * NULL: an item of a list of item specs, a command of a spec. */
+ * NULL: an item of a list of item specs, a command of a spec, a client
+ * of msgq's clients list. */
 const json_t *
 ctl_named(const json_t *list, const char *key, const char *name)
 {

@@ -11,21 +11,6 @@
 
 #include "ctl.h"
 
-/* lname's entry in msgq's clients list (borrowed), or NULL. */
-static const json_t *
-client_of(const json_t *clients, const char *lname)
-{
-	const json_t *cl;
-	size_t i;
-
-	json_array_foreach(clients, i, cl)
-		if (json_is_string(json_object_get(cl, "lname")) &&
-		    strcmp(json_string_value(json_object_get(cl, "lname")),
-		    lname) == 0)
-			return cl;
-	return NULL;
-}
-
 /* LNAME PID GROUPS, aligned. */
 static void
 print_members(const json_t *list, const json_t *clients, const char *self)
@@ -44,7 +29,8 @@ print_members(const json_t *list, const json_t *clients, const char *self)
 
 		if (!json_is_string(m))
 			continue;
-		if ((cl = client_of(clients, json_string_value(m))) != NULL) {
+		if ((cl = ctl_named(clients, "lname",
+		    json_string_value(m))) != NULL) {
 			if (json_is_integer(json_object_get(cl, "pid")))
 				snprintf(pid, sizeof(pid), "%lld", (long long)
 				    json_integer_value(json_object_get(cl,
