@@ -33,6 +33,7 @@ doc/libcc.3: doc/libcc.3.in Makefile
 # The guide, the implementation notes, and the guide's module (source
 # and spec) as an example to copy.
 dist_doc_DATA = doc/writing-modules.md doc/protocol-notes.md \
+	doc/stats-notes.md \
 	doc/config-notes.md doc/boss-notes.md
 counterdir = $(docdir)/examples/counter
 dist_counter_DATA = doc/examples/counter/counter.c \
