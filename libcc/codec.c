@@ -4,7 +4,8 @@
  *
  * Decoding reads the bytes in place with the wire layer's msgpack reader,
  * which checks every length and count against the bytes present, so a
- * body from any peer costs memory in proportion to its size only. Strings
+ * body from any peer costs memory in proportion to its size only, and
+ * at most CC_CODEC_MAX_VALUES values. Strings
  * and bin are taken with json_stringn_nocheck(): their bytes arrive
  * exactly, NULs and invalid UTF-8 included, as the public API promises for
  * bin. Encoding goes through msgpack-c's packer into an sbuffer.
@@ -30,6 +31,7 @@ struct unpacker {
 	size_t			 off;
 	char			*err;
 	size_t			 errlen;
+	size_t			 values;	/* decoded so far */
 };
 
 static int unpack_value(struct unpacker *, int, json_t **);
@@ -174,6 +176,11 @@ unpack_value(struct unpacker *u, int outer, json_t **out)
 	*out = NULL;
 	if ((rc = unpack_read(u, &it)) != CC_OK)
 		return rc;
+	if (++u->values > CC_CODEC_MAX_VALUES) {
+		libcc_errf(u->err, u->errlen, "more than %d values (offset "
+		    "%zu)", CC_CODEC_MAX_VALUES, at);
+		return CC_EDECODE;
+	}
 	if (it.kind != LIBCC_MP_ARRAY && it.kind != LIBCC_MP_MAP)
 		return unpack_scalar(u, &it, at, out);
 	if (outer + 1 > CC_CODEC_MAX_DEPTH) {
@@ -190,7 +197,7 @@ int
 cc_json_unpack(const void *buf, size_t len, json_t **value, char *err,
     size_t errlen)
 {
-	struct unpacker u = { buf, len, 0, err, errlen };
+	struct unpacker u = { buf, len, 0, err, errlen, 0 };
 	json_t *v;
 	int rc;
 

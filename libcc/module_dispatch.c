@@ -232,19 +232,43 @@ remote_command(struct cc_module *m, struct libcc_remote *rm,
 		libcc_remote_update(m, rm, args);
 }
 
+/*
+ * A body to the module's group that does not decode (not msgpack, or
+ * beyond the codec's limits): a sender waiting for an answer gets one
+ * that says why, instead of its timeout. Others are dropped.
+ */
+static void
+undecodable(struct cc_module *m, struct cc_msg *msg, const char *group,
+    const char *why)
+{
+	json_t *answer;
+
+	if (strcmp(group, cc_spec_module_name(m->spec)) != 0 ||
+	    !cc_msg_want_answer(msg))
+		return;
+	answer = cc_answer_error(1, "%s: the body cannot be decoded: %s",
+	    group, why);
+	module_reply(m, msg, answer);
+	json_decref(answer);
+}
+
 void
 libcc_module_msg_cb(struct cc_session *s, struct cc_msg *msg, void *arg)
 {
 	struct cc_module *m = arg;
 	const char *group = cc_msg_group(msg);
 	struct libcc_remote *rm;
+	char why[256];
 	json_t *body;
 
 	/* Answers belong to the calls that wait for them. */
 	if (m->state != LIBCC_MODULE_RUNNING || m->stop_pending ||
-	    group == NULL || cc_msg_is_answer(msg) ||
-	    cc_msg_body(msg, &body, NULL, 0) != CC_OK)
+	    group == NULL || cc_msg_is_answer(msg))
 		return;
+	if (cc_msg_body(msg, &body, why, sizeof(why)) != CC_OK) {
+		undecodable(m, msg, group, why);
+		return;
+	}
 	libcc_module_enter(m);
 	if (strcmp(group, cc_spec_module_name(m->spec)) == 0)
 		own_command(m, msg, body);

@@ -77,6 +77,9 @@ typedef json_t *(*cc_config_cb)(struct cc_module *m, const json_t *config,
  * means [0]; else e.g. cc_answer_new(0, value) or cc_answer_error(1,
  * "..."). Commands not in the spec are answered [1, "Unknown command: X"]
  * without calling it; config_update and shutdown are handled by libcc.
+ * A body that cannot be decoded (cc/codec.h: not msgpack, too deep, more
+ * than CC_CODEC_MAX_VALUES values) is answered [1, "M: the body cannot
+ * be decoded: ..."] if its sender wants an answer, and dropped if not.
  */
 typedef json_t *(*cc_command_cb)(struct cc_module *m, const char *name,
     const json_t *args, void *arg);

@@ -596,6 +596,9 @@ START_TEST(test_commands)
 {
 	struct cc_module *m;
 	struct rec r;
+	json_t *big;
+	int64_t seq;
+	size_t i;
 
 	rec_init(&r);
 	m = start_simple("hello.spec", &r, NULL);
@@ -626,6 +629,16 @@ START_TEST(test_commands)
 	ck_assert_int_eq(tl_client_send_to(cm, "Hello", NULL,
 	    json_pack("{s:i}", "data", 1), true, NULL), 0);
 	module_barrier("Hello");
+	/* One that cannot be decoded gets an answer that says why. */
+	big = json_array();
+	for (i = 0; i < CC_CODEC_MAX_VALUES; i++)
+		ck_assert_int_eq(json_array_append_new(big, json_null()), 0);
+	ck_assert_int_eq(tl_client_send_to(cm, "Hello", NULL, big, true,
+	    &seq), 0);
+	assert_json_own(expect_answer(cm, seq, NULL), json_pack("{s:[i,s]}",
+	    "result", 1, "Hello: the body cannot be decoded: more than "
+	    "1048576 values (offset 1048580)"));
+	ck_assert_uint_eq(json_array_size(r.commands), 3);
 	cc_module_free(m);
 	rec_clear(&r);
 }

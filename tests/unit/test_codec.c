@@ -493,6 +493,45 @@ START_TEST(test_depth)
 }
 END_TEST
 
+/* An array of n nils, packed by hand: array32 header, then n 0xc0. */
+static unsigned char *
+nils(uint32_t n, size_t *len)
+{
+	unsigned char *b = malloc(5 + (size_t)n);
+
+	ck_assert_ptr_nonnull(b);
+	b[0] = 0xdd;
+	b[1] = (unsigned char)(n >> 24);
+	b[2] = (unsigned char)(n >> 16);
+	b[3] = (unsigned char)(n >> 8);
+	b[4] = (unsigned char)n;
+	memset(b + 5, 0xc0, n);
+	*len = 5 + (size_t)n;
+	return b;
+}
+
+/* At most CC_CODEC_MAX_VALUES values, the array itself included. */
+START_TEST(test_max_values)
+{
+	char err[128] = "";
+	unsigned char *b;
+	json_t *v = NULL;
+	size_t len;
+
+	b = nils(CC_CODEC_MAX_VALUES - 1, &len);
+	ck_assert_int_eq(cc_json_unpack(b, len, &v, err, sizeof(err)), CC_OK);
+	ck_assert_uint_eq(json_array_size(v), CC_CODEC_MAX_VALUES - 1);
+	json_decref(v);
+	free(b);
+	b = nils(CC_CODEC_MAX_VALUES, &len);
+	ck_assert_int_eq(cc_json_unpack(b, len, &v, err, sizeof(err)),
+	    CC_EDECODE);
+	ck_assert_ptr_null(v);
+	ck_assert_str_eq(err, "more than 1048576 values (offset 1048580)");
+	free(b);
+}
+END_TEST
+
 START_TEST(test_pack_bad_args)
 {
 	char err[64] = "", *buf;
@@ -529,6 +568,7 @@ codec_suite(void)
 	tcase_add_test(tc, test_unpack_not_finite);
 	tcase_add_test(tc, test_unpack_malformed);
 	tcase_add_test(tc, test_depth);
+	tcase_add_test(tc, test_max_values);
 	tcase_add_test(tc, test_pack_bad_args);
 	suite_add_tcase(s, tc);
 	return s;
