@@ -59,73 +59,93 @@ with_defaults(const json_t *spec, const json_t *stored)
 	return full;
 }
 
+/*
+ * The lines of `config show`, [path, value text, mark] each, collected
+ * first so that the value column lines up across modules. A non-empty
+ * map or named_set is shown one line per member (Boss/components/hello/
+ * kind), recursively; lists and scalars as JSON on one line.
+ */
 static void
-show_line(const char *module, const char *name, const json_t *v,
-    const char *mark, int width)
+add_lines(json_t *lines, const char *path, const json_t *v, const char *mark)
 {
-	char path[512], *text = v != NULL ? ctl_json_text(v, false) : NULL;
+	const char *k;
+	json_t *sub;
+	char *text;
 
-	snprintf(path, sizeof(path), "%s/%s", module, name);
-	ctl_pad(stdout, path, width);
-	printf("%s%s%s\n", text != NULL ? text : "(not set)",
-	    *mark != '\0' ? "  " : "", mark);
+	if (json_is_object(v) && json_object_size(v) > 0) {
+		json_object_foreach((json_t *)v, k, sub) {
+			char *p = NULL;
+
+			if (asprintf(&p, "%s/%s", path, k) == -1)
+				continue;
+			add_lines(lines, p, sub, mark);
+			free(p);
+		}
+		return;
+	}
+	text = v != NULL ? ctl_json_text(v, false) : NULL;
+	json_array_append_new(lines, json_pack("[s, s, s]", path,
+	    text != NULL ? text : "(not set)", mark));
 	free(text);
 }
 
-/* The width of the path column for spec's items, at least width. */
-static int
-path_width(const json_t *spec, const json_t *stored, int width)
+static void
+print_lines(const json_t *lines)
 {
-	const char *module = str(spec, "module_name"), *k;
-	const json_t *it, *v;
+	const json_t *l;
 	size_t i;
+	int w = 0;
 
-	json_array_foreach(json_object_get(spec, "config_data"), i, it)
-		if ((int)(strlen(module) + strlen(str(it, "item_name"))) + 3 >
-		    width)
-			width = (int)(strlen(module) +
-			    strlen(str(it, "item_name"))) + 3;
-	json_object_foreach((json_t *)stored, k, v)
-		if ((int)(strlen(module) + strlen(k)) + 3 > width)
-			width = (int)(strlen(module) + strlen(k)) + 3;
-	return width;
+	json_array_foreach(lines, i, l)
+		if ((int)strlen(json_string_value(json_array_get(l, 0))) > w)
+			w = (int)strlen(json_string_value(json_array_get(l, 0)));
+	json_array_foreach(lines, i, l) {
+		const char *mark = json_string_value(json_array_get(l, 2));
+
+		ctl_pad(stdout, json_string_value(json_array_get(l, 0)), w + 2);
+		printf("%s%s%s\n", json_string_value(json_array_get(l, 1)),
+		    *mark != '\0' ? "  " : "", mark);
+	}
 }
 
 /* One module's items: PATH VALUE, "(default)" where not stored. */
 static void
-show_module(const json_t *spec, const json_t *stored, const json_t *full,
-    int width)
+show_module(json_t *lines, const json_t *spec, const json_t *stored,
+    const json_t *full)
 {
 	const char *module = str(spec, "module_name"), *k;
 	const json_t *items = json_object_get(spec, "config_data"), *it, *v;
+	char path[512];
 	size_t i;
 
 	json_array_foreach(items, i, it) {
 		k = str(it, "item_name");
-		show_line(module, k, json_object_get(full, k),
+		snprintf(path, sizeof(path), "%s/%s", module, k);
+		add_lines(lines, path, json_object_get(full, k),
 		    json_object_get(stored, k) != NULL ||
-		    json_object_get(full, k) == NULL ? "" : "(default)", width);
+		    json_object_get(full, k) == NULL ? "" : "(default)");
 	}
 	json_object_foreach((json_t *)stored, k, v)
-		if (ctl_item_spec(items, k) == NULL)
-			show_line(module, k, v, "(not in the spec)", width);
+		if (ctl_item_spec(items, k) == NULL) {
+			snprintf(path, sizeof(path), "%s/%s", module, k);
+			add_lines(lines, path, v, "(not in the spec)");
+		}
 }
 
 /* Every module that has configuration items, by name. */
 static int
 show_all(struct ctl *c)
 {
-	json_t *stored, *out = json_object();
+	json_t *stored, *out = json_object(), *lines = json_array();
 	char *names, *save = NULL;
-	const char *k;
-	json_t *sp;
-	int r, width = 0;
+	int r;
 
 	if ((r = ctl_call(c, "ConfigManager", "get_config", NULL, &stored)) !=
-	    CTL_OK)
+	    CTL_OK) {
+		json_decref(out);
+		json_decref(lines);
 		return r;
-	json_object_foreach(c->specs, k, sp)
-		width = path_width(sp, json_object_get(stored, k), width);
+	}
 	names = ctl_module_names(c);
 	for (char *m = strtok_r(names, ", ", &save); m != NULL;
 	    m = strtok_r(NULL, ", ", &save)) {
@@ -136,12 +156,14 @@ show_all(struct ctl *c)
 		    st == NULL)
 			continue;
 		json_object_set_new(out, m, with_defaults(spec, st));
-		if (!c->json)
-			show_module(spec, st, json_object_get(out, m), width);
+		show_module(lines, spec, st, json_object_get(out, m));
 	}
 	if (c->json)
 		ctl_print_json(out);
+	else
+		print_lines(lines);
 	free(names);
+	json_decref(lines);
 	json_decref(out);
 	json_decref(stored);
 	return CTL_OK;
@@ -199,9 +221,13 @@ config_show(struct ctl *c, int argc, char **argv)
 			r = show_path(spec, stored, full, &p, argv[0]);
 		else if (c->json)
 			ctl_print_json(full);
-		else
-			show_module(spec, stored, full,
-			    path_width(spec, stored, 0));
+		else {
+			json_t *lines = json_array();
+
+			show_module(lines, spec, stored, full);
+			print_lines(lines);
+			json_decref(lines);
+		}
 		json_decref(full);
 	}
 	json_decref(stored);

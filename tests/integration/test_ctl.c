@@ -356,6 +356,11 @@ START_TEST(t_config_nested)
 	    "priority", 3));
 	/* A changed component restarts. */
 	ck_assert(bt_wait_state(r, "hello", "running", pid, WAIT));
+	/* A named_set is shown one line per member, aligned. */
+	ctl_expect(r, 0, "config", "show", "Boss", NULL);
+	OUT_HAS("\nBoss/components/hello/priority  3\n");
+	OUT_HAS("Boss/components/hello/kind      \"dispensable\"\n");
+	OUT_HAS("Boss/stop_timeout               5.0  (default)\n");
 	ctl_expect(r, 0, "config", "show", "Boss/components/hello/priority",
 	    NULL);
 	OUT_IS("3\n");
