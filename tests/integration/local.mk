@@ -12,7 +12,7 @@ ITEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/support \
 ITEST_LDADD = tests/support/libtest.la libcc/libcc.la \
 	$(CHECK_LIBS) $(JANSSON_LIBS)
 
-noinst_HEADERS += tests/integration/itest.h
+noinst_HEADERS += tests/integration/itest.h tests/integration/suite.h
 
 ITESTS = \
 	tests/integration/test_msgq_routing \

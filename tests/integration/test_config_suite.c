@@ -23,12 +23,7 @@
 #include <event2/event.h>
 #include <cc/cc.h>
 
-#include "itest.h"
-
-static struct tl_msgq *mq, *cm;
-static struct event_base *base;
-static struct cc_session *ctl;
-static char specdir[TL_DIR_MAX];
+#include "suite.h"
 
 /* Two small modules of the tests' own. */
 static const char alpha_spec[] =
@@ -149,83 +144,11 @@ rec_note(struct cc_module *m, const char *topic, const char *event,
 	    params));
 }
 
-/* Write a spec file into specdir; its path in buf. */
-static void
-write_spec(const char *name, const char *text, char *buf, size_t len)
-{
-	FILE *fp;
-
-	snprintf(buf, len, "%s/%s", specdir, name);
-	ck_assert_ptr_nonnull(fp = fopen(buf, "w"));
-	ck_assert_int_ge(fputs(text, fp), 0);
-	ck_assert_int_eq(fclose(fp), 0);
-}
-
 /* A started module with spec file text (NULL: an installed spec name). */
 static struct cc_module *
 module_start(const char *file, const char *text, struct rec *r)
 {
-	char path[TL_PATH_MAX];
-	struct cc_module *m;
-	int rc;
-
-	if (text != NULL)
-		write_spec(file, text, path, sizeof(path));
-	else
-		snprintf(path, sizeof(path), "%s", file);
-	m = cc_module_new(base, path, rec_config, rec_command, r);
-	ck_assert_ptr_nonnull(m);
-	rc = cc_module_start(m, mq->sock, 5000);
-	ck_assert_msg(rc == CC_OK, "start %s: %s", file, cc_module_error(m));
-	return m;
-}
-
-/* A call made by ctl, completed by the loop. */
-struct pending {
-	bool done;
-	int status;
-	json_t *value;		/* the answer's value, if any */
-};
-
-static void
-pending_done(struct cc_session *s, int status, struct cc_msg *answer,
-    void *arg)
-{
-	struct pending *p = arg;
-	json_t *body = NULL, *value = NULL;
-	int rcode;
-
-	p->done = true;
-	p->status = status;
-	if (answer != NULL && cc_msg_body(answer, &body, NULL, 0) == CC_OK &&
-	    cc_answer_parse(body, &rcode, &value) == CC_OK && value != NULL)
-		p->value = json_incref(value);
-}
-
-/*
- * Send command name (args stolen, may be NULL) to group and run the loop
- * until it is answered or timeout_ms pass. Returns the status (CC_OK,
- * CC_EANSWER...); the answer's value in *value (new reference, may be
- * NULL) if value is not NULL.
- */
-static int
-ctl_call_within(const char *group, const char *name, json_t *args,
-    json_t **value, int timeout_ms)
-{
-	struct pending p = { false, 0, NULL };
-	json_t *body = cc_command_new(name, args);
-
-	json_decref(args);
-	ck_assert_int_eq(cc_call_async(ctl, group, NULL, NULL, body,
-	    timeout_ms, pending_done, &p), CC_OK);
-	json_decref(body);
-	while (!p.done)
-		ck_assert_int_ge(event_base_loop(base, EVLOOP_ONCE), 0);
-	if (value != NULL)
-		*value = p.value;
-	else
-		json_decref(p.value);
-	return p.status;
+	return suite_module_start(file, text, rec_config, rec_command, r);
 }
 
 static int
@@ -288,52 +211,6 @@ stored(const char *module)
 	return v;
 }
 
-/* Run the loop until cond holds (a deadline, never a sleep). */
-#define loop_until(cond) do {						\
-	int64_t d_ = tl_now_ms() + WAIT;				\
-	while (!(cond)) {						\
-		ck_assert_msg(tl_now_ms() < d_, "timed out: %s", #cond); \
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);	\
-		poll(NULL, 0, 1);					\
-	}								\
-} while (0)
-
-/* Start cfgmgr on mq with data in its own directory; ready when it has
- * told group Boss it runs. */
-static void
-cfgmgr_start(void)
-{
-	struct tl_client *boss = it_client(mq);
-	const char *args[] = { "-s", mq->sock, "-p", NULL, "-v", NULL };
-
-	it_subscribe_sync(boss, "Boss", NULL);
-	ck_assert_ptr_nonnull(cm = tl_daemon_new("cfgmgr/ccbus-cfgmgr"));
-	args[3] = cm->dir;
-	ck_assert_int_eq(tl_msgq_spawn(cm, args), 0);
-	ck_assert_msg(tl_client_wait_running(boss, "ConfigManager",
-	    tl_ms(10000)), "cfgmgr never said it runs (log %s)", cm->log);
-	tl_client_free(boss);
-}
-
-/* The operator's session takes no unasked messages. */
-static void
-ctl_ignore(struct cc_session *s, struct cc_msg *msg, void *arg)
-{
-}
-
-static void
-setup(void)
-{
-	mq = it_msgq();
-	cfgmgr_start();
-	ck_assert_int_eq(tl_tmpdir_make(specdir, sizeof(specdir)), 0);
-	ck_assert_ptr_nonnull(base = event_base_new());
-	ck_assert_ptr_nonnull(ctl = cc_session_new());
-	ck_assert_int_eq(cc_session_connect(ctl, mq->sock, 5000), CC_OK);
-	ck_assert_int_eq(cc_session_attach(ctl, base, ctl_ignore, NULL, NULL),
-	    CC_OK);
-}
-
 static void
 teardown(void)
 {
@@ -344,12 +221,6 @@ teardown(void)
 	tl_msgq_free(cm);
 	it_msgq_end(mq);
 }
-
-/* The element i of a recorder's array must equal want (stolen). */
-#define assert_nth(arr, i, want) do {					\
-	ck_assert_uint_gt(json_array_size(arr), (i));			\
-	assert_json(json_array_get((arr), (i)), (want));		\
-} while (0)
 
 START_TEST(test_registration_and_first_config)
 {
@@ -667,7 +538,7 @@ suite(void)
 	Suite *s = suite_create("config suite");
 	TCase *tc = tcase_create("msgq + cfgmgr + modules");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, suite_setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_registration_and_first_config);
 	tcase_add_test(tc, test_update_reaches_handler_with_changes_only);

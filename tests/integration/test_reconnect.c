@@ -23,12 +23,7 @@
 #include <event2/event.h>
 #include <cc/cc.h>
 
-#include "itest.h"
-
-static struct tl_msgq *mq, *cm;
-static struct event_base *base;
-static struct cc_session *ctl;
-static char specdir[TL_DIR_MAX];
+#include "suite.h"
 
 static const char alpha_spec[] =
     "{\"module_spec\": {\"module_name\": \"Alpha\","
@@ -43,16 +38,6 @@ static const char beta_spec[] =
     " \"config_data\": ["
     "  {\"item_name\": \"c\", \"item_type\": \"integer\","
     "   \"item_optional\": false, \"item_default\": 10}]}}";
-
-/* Run the loop until cond holds (a deadline, never a sleep). */
-#define loop_until(cond) do {						\
-	int64_t d_ = tl_now_ms() + WAIT;				\
-	while (!(cond)) {						\
-		ck_assert_msg(tl_now_ms() < d_, "timed out: %s", #cond); \
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);	\
-		poll(NULL, 0, 1);					\
-	}								\
-} while (0)
 
 /* Run the loop for ms milliseconds (msgq is meant to stay away). */
 static void
@@ -387,41 +372,7 @@ rec_note(struct cc_module *m, const char *topic, const char *event,
 static struct cc_module *
 module_start(const char *file, const char *text, struct rec *r)
 {
-	char path[TL_PATH_MAX];
-	struct cc_module *m;
-	FILE *fp;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%s", specdir, file);
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	ck_assert_int_ge(fputs(text, fp), 0);
-	ck_assert_int_eq(fclose(fp), 0);
-	ck_assert_ptr_nonnull(m = cc_module_new(base, path, rec_config,
-	    rec_command, r));
-	rc = cc_module_start(m, mq->sock, 5000);
-	ck_assert_msg(rc == CC_OK, "start %s: %s", file, cc_module_error(m));
-	return m;
-}
-
-struct pending {
-	bool done;
-	int status;
-	json_t *value;
-};
-
-static void
-pending_done(struct cc_session *s, int status, struct cc_msg *answer,
-    void *arg)
-{
-	struct pending *p = arg;
-	json_t *body = NULL, *value = NULL;
-	int rcode;
-
-	p->done = true;
-	p->status = status;
-	if (answer != NULL && cc_msg_body(answer, &body, NULL, 0) == CC_OK &&
-	    cc_answer_parse(body, &rcode, &value) == CC_OK && value != NULL)
-		p->value = json_incref(value);
+	return suite_module_start(file, text, rec_config, rec_command, r);
 }
 
 /* Command name (args stolen) to group through ctl, the loop running
@@ -430,23 +381,7 @@ pending_done(struct cc_session *s, int status, struct cc_msg *answer,
 static int
 ctl_try(const char *group, const char *name, json_t *args, json_t **value)
 {
-	struct pending p = { false, 0, NULL };
-	json_t *body = cc_command_new(name, args);
-	int rc;
-
-	json_decref(args);
-	rc = cc_call_async(ctl, group, NULL, NULL, body, WAIT, pending_done,
-	    &p);
-	json_decref(body);
-	if (rc != CC_OK)
-		return rc;
-	while (!p.done)
-		ck_assert_int_ge(event_base_loop(base, EVLOOP_ONCE), 0);
-	if (value != NULL)
-		*value = p.value;
-	else
-		json_decref(p.value);
-	return p.status;
+	return ctl_call_within(group, name, args, value, WAIT);
 }
 
 /*
@@ -529,37 +464,11 @@ registered(const char *module, struct cc_module *m, int n)
 	return tl_file_contains(cm->log, needle);
 }
 
-static void
-cfgmgr_start(void)
-{
-	struct tl_client *boss = it_client(mq);
-	const char *args[] = { "-s", mq->sock, "-p", NULL, "-v", NULL };
-
-	it_subscribe_sync(boss, "Boss", NULL);
-	ck_assert_ptr_nonnull(cm = tl_daemon_new("cfgmgr/ccbus-cfgmgr"));
-	args[3] = cm->dir;
-	ck_assert_int_eq(tl_msgq_spawn(cm, args), 0);
-	ck_assert_msg(tl_client_wait_running(boss, "ConfigManager",
-	    tl_ms(10000)), "cfgmgr never said it runs (log %s)", cm->log);
-	tl_client_free(boss);
-}
-
-static void
-ctl_ignore(struct cc_session *s, struct cc_msg *msg, void *arg)
-{
-}
-
+/* The suite's fixture, with ctl reconnecting like the modules. */
 static void
 setup_suite(void)
 {
-	mq = it_msgq();
-	cfgmgr_start();
-	ck_assert_int_eq(tl_tmpdir_make(specdir, sizeof(specdir)), 0);
-	ck_assert_ptr_nonnull(base = event_base_new());
-	ck_assert_ptr_nonnull(ctl = cc_session_new());
-	ck_assert_int_eq(cc_session_connect(ctl, mq->sock, 5000), CC_OK);
-	ck_assert_int_eq(cc_session_attach(ctl, base, ctl_ignore, NULL, NULL),
-	    CC_OK);
+	suite_setup();
 	cc_session_set_reconnect(ctl, true, NULL, NULL);
 }
 
@@ -574,11 +483,6 @@ teardown_suite(void)
 	tl_msgq_free(cm);
 	it_msgq_end(mq);
 }
-
-#define assert_nth(arr, i, want) do {					\
-	ck_assert_uint_gt(json_array_size(arr), (i));			\
-	assert_json(json_array_get((arr), (i)), (want));		\
-} while (0)
 
 START_TEST(test_module_survives_restart)
 {
