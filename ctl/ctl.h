@@ -68,7 +68,7 @@ int ctl_status_of(struct ctl *c, int cc_status, const char *group,
     const char *name);
 int ctl_specs(struct ctl *c, bool offline_ok);
 const json_t *ctl_spec_find(struct ctl *c, const char *name);
-char *ctl_module_names(struct ctl *c);
+const char **ctl_module_list(struct ctl *c);
 int ctl_module_resolve(struct ctl *c, const char *name,
     const json_t **spec);
 
@@ -77,6 +77,7 @@ char *ctl_json_text(const json_t *v, bool pretty);
 void ctl_print_json(const json_t *v);
 void ctl_print_value(struct ctl *c, const json_t *v);
 void ctl_pad(FILE *fp, const char *s, int width);
+char *ctl_join(const char *const *v);
 
 /* ctl_args.c: a command's arguments from the command line. */
 const json_t *ctl_command_find(const json_t *spec, const char *name);

@@ -158,30 +158,22 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The module names, sorted, "A, B, C" (malloc'd). */
-char *
-ctl_module_names(struct ctl *c)
+/* The module names, sorted: a NULL-terminated array (malloc'd) of
+ * names borrowed from c->specs; NULL if out of memory. */
+const char **
+ctl_module_list(struct ctl *c)
 {
-	size_t n = json_object_size(c->specs), i = 0, len = 1;
+	size_t n = json_object_size(c->specs), i = 0;
 	const char **v = calloc(n + 1, sizeof(*v));
 	const char *k;
 	json_t *spec;
-	char *buf;
 
 	if (v == NULL)
 		return NULL;
-	json_object_foreach(c->specs, k, spec) {
+	json_object_foreach(c->specs, k, spec)
 		v[i++] = k;
-		len += strlen(k) + 2;
-	}
 	qsort(v, n, sizeof(*v), cmp_str);
-	if ((buf = malloc(len)) != NULL) {
-		buf[0] = '\0';
-		for (i = 0; i < n; i++)
-			strcat(strcat(buf, i > 0 ? ", " : ""), v[i]);
-	}
-	free(v);
-	return buf;
+	return v;
 }
 
 /* The spec of module name: exact, else the one module whose name
@@ -207,6 +199,7 @@ ctl_spec_find(struct ctl *c, const char *name)
 int
 ctl_module_resolve(struct ctl *c, const char *name, const json_t **spec)
 {
+	const char **list;
 	char *names;
 	int r;
 
@@ -214,9 +207,11 @@ ctl_module_resolve(struct ctl *c, const char *name, const json_t **spec)
 		return r;
 	if ((*spec = ctl_spec_find(c, name)) != NULL)
 		return CTL_OK;
-	names = ctl_module_names(c);
+	list = ctl_module_list(c);
+	names = list != NULL ? ctl_join(list) : NULL;
 	r = ctl_fail(CTL_ERROR, "unknown module %s; modules: %s", name,
 	    names != NULL && *names != '\0' ? names : "(none)");
 	free(names);
+	free(list);
 	return r;
 }

@@ -137,7 +137,7 @@ static int
 show_all(struct ctl *c)
 {
 	json_t *stored, *out = json_object(), *lines = json_array();
-	char *names, *save = NULL;
+	const char **list;
 	int r;
 
 	if ((r = ctl_call(c, "ConfigManager", "get_config", NULL, &stored)) !=
@@ -146,23 +146,22 @@ show_all(struct ctl *c)
 		json_decref(lines);
 		return r;
 	}
-	names = ctl_module_names(c);
-	for (char *m = strtok_r(names, ", ", &save); m != NULL;
-	    m = strtok_r(NULL, ", ", &save)) {
-		const json_t *spec = json_object_get(c->specs, m);
-		json_t *st = json_object_get(stored, m);
+	list = ctl_module_list(c);
+	for (const char **m = list; m != NULL && *m != NULL; m++) {
+		const json_t *spec = json_object_get(c->specs, *m);
+		json_t *st = json_object_get(stored, *m);
 
 		if (json_array_size(json_object_get(spec, "config_data")) == 0 &&
 		    st == NULL)
 			continue;
-		json_object_set_new(out, m, with_defaults(spec, st));
-		show_module(lines, spec, st, json_object_get(out, m));
+		json_object_set_new(out, *m, with_defaults(spec, st));
+		show_module(lines, spec, st, json_object_get(out, *m));
 	}
 	if (c->json)
 		ctl_print_json(out);
 	else
 		print_lines(lines);
-	free(names);
+	free(list);
 	json_decref(lines);
 	json_decref(out);
 	json_decref(stored);

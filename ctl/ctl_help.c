@@ -48,7 +48,7 @@ static int
 help_all(struct ctl *c)
 {
 	json_t *out;
-	char *names, *save = NULL;
+	const char **list;
 	const char *k;
 	json_t *spec;
 
@@ -68,11 +68,11 @@ help_all(struct ctl *c)
 	else
 		printf("\nModules and their commands (`%s MODULE COMMAND "
 		    "ARGS`):\n", CTL_PROGNAME);
-	names = ctl_module_names(c);
-	for (char *m = strtok_r(names, ", ", &save); m != NULL;
-	    m = strtok_r(NULL, ", ", &save))
-		help_module_brief(json_object_get(c->specs, m));
-	free(names);
+	if ((list = ctl_module_list(c)) == NULL)
+		return ctl_fail(CTL_ERROR, "out of memory");
+	for (const char **m = list; *m != NULL; m++)
+		help_module_brief(json_object_get(c->specs, *m));
+	free(list);
 	printf("\n`%s help MODULE` shows a module's commands in full.\n",
 	    CTL_PROGNAME);
 	return CTL_OK;

@@ -15,18 +15,20 @@
 static int
 unknown_command(const json_t *spec, const char *module, const char *name)
 {
-	const json_t *cmds = json_object_get(spec, "commands"), *cmd;
-	size_t i, len = 1;
-	char *list;
+	const json_t *cmds = json_object_get(spec, "commands");
+	const char **v = calloc(json_array_size(cmds) + 1, sizeof(*v));
+	char *list = NULL;
+	size_t i;
 
-	json_array_foreach(cmds, i, cmd)
-		len += strlen(json_string_value(json_object_get(cmd,
-		    "command_name"))) + 2;
-	if ((list = calloc(1, len)) == NULL)
+	if (v != NULL) {
+		for (i = 0; i < json_array_size(cmds); i++)
+			v[i] = json_string_value(json_object_get(
+			    json_array_get(cmds, i), "command_name"));
+		list = ctl_join(v);
+	}
+	free(v);
+	if (list == NULL)
 		return ctl_fail(CTL_ERROR, "out of memory");
-	json_array_foreach(cmds, i, cmd)
-		strcat(strcat(list, i > 0 ? ", " : ""), json_string_value(
-		    json_object_get(cmd, "command_name")));
 	ctl_warnx("unknown command %s of %s; commands: %s", name, module,
 	    *list != '\0' ? list : "(none)");
 	free(list);

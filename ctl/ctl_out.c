@@ -99,3 +99,21 @@ ctl_pad(FILE *fp, const char *s, int width)
 		fputc(' ', fp);
 	while (++n < width);
 }
+
+/* The strings of the NULL-terminated array v joined with ", " (malloc'd;
+ * NULL if out of memory). */
+char *
+ctl_join(const char *const *v)
+{
+	size_t len = 1, i;
+	char *buf;
+
+	for (i = 0; v[i] != NULL; i++)
+		len += strlen(v[i]) + 2;
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	buf[0] = '\0';
+	for (i = 0; v[i] != NULL; i++)
+		strcat(strcat(buf, i > 0 ? ", " : ""), v[i]);
+	return buf;
+}
